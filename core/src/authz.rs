@@ -1,0 +1,272 @@
+//! Cedar authorization: the policy set and schema, loaded and validated once, and the one
+//! `authorize` through which every decision goes.
+
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+
+use cedar_policy::{
+    Authorizer, Context, Decision, Effect, Entities, Entity, EntityId, EntityTypeName, EntityUid,
+    Policy, PolicyId, PolicySet, Request, RestrictedExpression, Schema, ValidationMode, Validator,
+};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::validate::ValidTenant;
+
+/// The schema shipped in `policies/`.
+pub const DEFAULT_SCHEMA: &str = include_str!("../../policies/schema.cedarschema");
+/// The policy files shipped in `policies/`, by file name.
+pub const DEFAULT_POLICY_FILES: &[(&str, &str)] =
+    &[("tenants.cedar", include_str!("../../policies/tenants.cedar"))];
+
+/// Why a policy set was refused at start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// The schema does not parse.
+    #[error("the Cedar schema is invalid: {0}")]
+    Schema(String),
+    /// A policy file does not parse.
+    #[error("policy file `{file}` does not parse: {message}")]
+    Parse {
+        /// The file's name.
+        file: String,
+        /// Cedar's message.
+        message: String,
+    },
+    /// A policy has no `@id`.
+    #[error("a policy in `{file}` has no `@id(\"...\")` annotation; give every policy one")]
+    MissingId {
+        /// The file's name.
+        file: String,
+    },
+    /// Two policies share an `@id`.
+    #[error("two policies have the `@id` `{0}`; ids must be unique")]
+    DuplicateId(String),
+    /// A `forbid` has no `@notice`.
+    #[error("forbid policy `{0}` has no `@notice(\"...\")`; say what the caller can do")]
+    MissingNotice(String),
+    /// The policies do not validate against the schema in strict mode.
+    #[error("the policies do not validate against the schema: {0}")]
+    Invalid(String),
+}
+
+/// The caller, as authentication found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The API key's id.
+    pub key_id: Uuid,
+    /// The tenant that owns the key.
+    pub tenant_id: Uuid,
+    /// Whether that tenant is the platform (master) tenant.
+    pub tenant_is_master: bool,
+    /// The scopes the key holds.
+    pub scopes: Vec<String>,
+}
+
+/// What the request asks for, as the policies see it in `context`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ask<'a> {
+    /// The slug, lowercase.
+    pub slug: &'a str,
+    /// Whether the slug was derived from the name.
+    pub slug_derived: bool,
+    /// The canonical locale.
+    pub locale: &'a str,
+    /// The owner's email domain, lowercase.
+    pub owner_email_domain: &'a str,
+    /// The SSO region, if SSO is configured.
+    pub sso_region: Option<&'a str>,
+}
+
+impl<'a> Ask<'a> {
+    /// The ask of a validated request.
+    pub fn of(tenant: &'a ValidTenant) -> Self {
+        Self {
+            slug: tenant.slug.as_str(),
+            slug_derived: matches!(tenant.slug, crate::validate::SlugChoice::Derived(_)),
+            locale: &tenant.locale,
+            owner_email_domain: &tenant.owner_email_domain,
+            sso_region: tenant.sso.as_ref().map(|sso| sso.region.as_str()),
+        }
+    }
+}
+
+/// A permit, with the policies that determined it (kept in the audit record).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permit {
+    /// The `@id`s of the determining policies.
+    pub policies: Vec<String>,
+}
+
+/// The schema and policy set, parsed and validated once per process or isolate.
+#[derive(Debug)]
+pub struct Policies {
+    schema: Schema,
+    set: PolicySet,
+    notices: HashMap<PolicyId, String>,
+    authorizer: Authorizer,
+    action: EntityUid,
+    resource: EntityUid,
+    tenant_type: EntityTypeName,
+    key_type: EntityTypeName,
+}
+
+impl Policies {
+    /// The policies shipped in `policies/`.
+    pub fn embedded() -> Result<Self, PolicyError> {
+        Self::load(DEFAULT_SCHEMA, DEFAULT_POLICY_FILES)
+    }
+
+    /// Parses a schema and policy files, names each policy by its `@id`, and validates them in
+    /// strict mode. Every `forbid` must carry a `@notice`.
+    pub fn load(schema_text: &str, files: &[(&str, &str)]) -> Result<Self, PolicyError> {
+        let (schema, _warnings) = Schema::from_cedarschema_str(schema_text)
+            .map_err(|e| PolicyError::Schema(cedar_message(&e)))?;
+        let mut set = PolicySet::new();
+        let mut notices = HashMap::new();
+        for (file, text) in files {
+            let parsed = PolicySet::from_str(text).map_err(|e| PolicyError::Parse {
+                file: (*file).to_owned(),
+                message: cedar_message(&e),
+            })?;
+            for policy in parsed.policies() {
+                let id = policy.annotation("id").ok_or_else(|| PolicyError::MissingId {
+                    file: (*file).to_owned(),
+                })?;
+                let named: Policy = policy.new_id(PolicyId::new(id));
+                if policy.effect() == Effect::Forbid {
+                    let notice = policy
+                        .annotation("notice")
+                        .filter(|n| !n.trim().is_empty())
+                        .ok_or_else(|| PolicyError::MissingNotice(id.to_owned()))?;
+                    notices.insert(named.id().clone(), notice.to_owned());
+                }
+                set.add(named)
+                    .map_err(|_| PolicyError::DuplicateId(id.to_owned()))?;
+            }
+        }
+        let validation = Validator::new(schema.clone()).validate(&set, ValidationMode::Strict);
+        if !validation.validation_passed() {
+            let messages: Vec<String> = validation
+                .validation_errors()
+                .map(|e| cedar_message(e))
+                .collect();
+            return Err(PolicyError::Invalid(messages.join("; ")));
+        }
+        let parse_uid = |text: &str| {
+            EntityUid::from_str(text).map_err(|e| PolicyError::Schema(cedar_message(&e)))
+        };
+        let parse_type = |text: &str| {
+            EntityTypeName::from_str(text).map_err(|e| PolicyError::Schema(cedar_message(&e)))
+        };
+        Ok(Self {
+            schema,
+            set,
+            notices,
+            authorizer: Authorizer::new(),
+            action: parse_uid(r#"Tenantry::Action::"create_tenant""#)?,
+            resource: parse_uid(r#"Tenantry::Platform::"platform""#)?,
+            tenant_type: parse_type("Tenantry::Tenant")?,
+            key_type: parse_type("Tenantry::ApiKey")?,
+        })
+    }
+
+    /// The one authorization chokepoint: builds the Cedar request (checked against the schema),
+    /// asks the authorizer, and turns a deny into [`ApiError::Forbidden`] with the determining
+    /// policies' ids and notices.
+    pub fn authorize(&self, principal: &Principal, ask: &Ask<'_>) -> Result<Permit, ApiError> {
+        let (request, entities) = self.cedar_request(principal, ask)?;
+        let response = self.authorizer.is_authorized(&request, &self.set, &entities);
+        let mut determining: Vec<&PolicyId> = response.diagnostics().reason().collect();
+        determining.sort_unstable_by_key(|id| id.to_string());
+        let policies = determining.iter().map(|id| id.to_string()).collect();
+        match response.decision() {
+            Decision::Allow => Ok(Permit { policies }),
+            Decision::Deny => Err(ApiError::Forbidden {
+                notices: determining
+                    .iter()
+                    .filter_map(|id| self.notices.get(*id).cloned())
+                    .collect(),
+                policies,
+            }),
+        }
+    }
+
+    /// The Cedar request and entities for a principal and ask; public for the benchmark that
+    /// compares the whole decision path with the bare authorizer call.
+    pub fn cedar_request(
+        &self,
+        principal: &Principal,
+        ask: &Ask<'_>,
+    ) -> Result<(Request, Entities), ApiError> {
+        let internal = |what: &str, e: &dyn std::error::Error| {
+            ApiError::Internal(format!("building the cedar {what}: {e}"))
+        };
+        let tenant = EntityUid::from_type_name_and_id(
+            self.tenant_type.clone(),
+            EntityId::new(principal.tenant_id.to_string()),
+        );
+        let key = EntityUid::from_type_name_and_id(
+            self.key_type.clone(),
+            EntityId::new(principal.key_id.to_string()),
+        );
+        let tenant_entity = Entity::new(
+            tenant.clone(),
+            HashMap::from([(
+                "is_master".to_owned(),
+                RestrictedExpression::new_bool(principal.tenant_is_master),
+            )]),
+            HashSet::new(),
+        )
+        .map_err(|e| internal("tenant entity", &e))?;
+        let scopes = principal
+            .scopes
+            .iter()
+            .map(|s| RestrictedExpression::new_string(s.clone()));
+        let key_entity = Entity::new(
+            key.clone(),
+            HashMap::from([
+                ("tenant".to_owned(), RestrictedExpression::new_entity_uid(tenant.clone())),
+                ("scopes".to_owned(), RestrictedExpression::new_set(scopes)),
+            ]),
+            HashSet::from([tenant]),
+        )
+        .map_err(|e| internal("key entity", &e))?;
+        let entities = Entities::from_entities([tenant_entity, key_entity], None)
+            .map_err(|e| internal("entities", &e))?;
+        let mut context = vec![
+            ("slug".to_owned(), RestrictedExpression::new_string(ask.slug.to_owned())),
+            ("slug_derived".to_owned(), RestrictedExpression::new_bool(ask.slug_derived)),
+            ("locale".to_owned(), RestrictedExpression::new_string(ask.locale.to_owned())),
+            (
+                "owner_email_domain".to_owned(),
+                RestrictedExpression::new_string(ask.owner_email_domain.to_owned()),
+            ),
+            ("has_sso".to_owned(), RestrictedExpression::new_bool(ask.sso_region.is_some())),
+        ];
+        if let Some(region) = ask.sso_region {
+            context.push(("sso_region".to_owned(), RestrictedExpression::new_string(region.to_owned())));
+        }
+        let context = Context::from_pairs(context).map_err(|e| internal("context", &e))?;
+        let request = Request::new(key, self.action.clone(), self.resource.clone(), context, Some(&self.schema))
+            .map_err(|e| internal("request", &e))?;
+        Ok((request, entities))
+    }
+
+    /// The bare authorizer call on a prepared request, for the benchmark's baseline.
+    pub fn is_authorized(&self, request: &Request, entities: &Entities) -> Decision {
+        self.authorizer.is_authorized(request, &self.set, entities).decision()
+    }
+}
+
+/// Cedar's message with its sources, on one line.
+fn cedar_message(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}

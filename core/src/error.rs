@@ -1,0 +1,244 @@
+//! The one error type of the operation and the one table that maps it to HTTP.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Why a slug cannot be had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlugConflict {
+    /// Another tenant has it.
+    InUse,
+    /// The platform keeps it for itself (for example `admin` or `api`).
+    Reserved,
+}
+
+/// Everything that can stop a create, each with its status and code in [`ApiError::status_and_code`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not JSON.
+    #[error("the request body is not valid JSON: {0}")]
+    InvalidJson(String),
+    /// One or more fields of the body break a rule; field name to message.
+    #[error("the request body has invalid fields; see `details.fields`")]
+    InvalidFields(BTreeMap<String, String>),
+    /// A header is missing or malformed.
+    #[error("header `{header}` {problem}")]
+    InvalidHeader {
+        /// The header's name.
+        header: &'static str,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// Missing, unknown or revoked API key: one message for all three.
+    #[error("a valid API key is required in the `X-API-Key` header")]
+    Unauthenticated,
+    /// `X-Tenant-ID` names another tenant than the key's.
+    #[error("`X-Tenant-ID` does not match the tenant of the API key")]
+    TenantMismatch,
+    /// The Cedar policies deny.
+    #[error("the policies do not permit this API key to create tenants")]
+    Forbidden {
+        /// The `@id`s of the determining policies.
+        policies: Vec<String>,
+        /// Their `@notice` texts.
+        notices: Vec<String>,
+    },
+    /// No such route.
+    #[error("no route for `{0}`")]
+    NotFound(String),
+    /// Known route, wrong method.
+    #[error("method `{method}` is not allowed here; use {allow}")]
+    MethodNotAllowed {
+        /// The method that was used.
+        method: String,
+        /// The methods the route takes, as the `Allow` header lists them.
+        allow: &'static str,
+    },
+    /// The slug is in use or reserved.
+    #[error("the slug `{slug}` is not available")]
+    SlugTaken {
+        /// The slug asked for.
+        slug: String,
+        /// Why it is not available.
+        reason: SlugConflict,
+        /// Free alternatives.
+        suggestions: Vec<String>,
+    },
+    /// The body is over the limit.
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The body is not declared as JSON.
+    #[error("the request body must be sent with `Content-Type: application/json`")]
+    UnsupportedMediaType,
+    /// Anything unexpected. The text is for the log, never for the caller.
+    #[error("an internal error occurred; it has been logged")]
+    Internal(String),
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorBody {
+    /// Machine-readable code, for example `slug_taken`.
+    pub code: &'static str,
+    /// A sentence a person can act on.
+    pub message: String,
+    /// Extra context; left out when empty.
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub details: Map<String, Value>,
+    /// The `@notice` texts of the determining policies; left out when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
+}
+
+impl ApiError {
+    /// The table: every error's HTTP status and machine-readable code.
+    pub fn status_and_code(&self) -> (u16, &'static str) {
+        match self {
+            Self::InvalidJson(_) => (400, "invalid_json"),
+            Self::InvalidFields(_) | Self::InvalidHeader { .. } => (400, "invalid_input"),
+            Self::Unauthenticated => (401, "unauthenticated"),
+            Self::TenantMismatch => (403, "tenant_mismatch"),
+            Self::Forbidden { .. } => (403, "forbidden"),
+            Self::NotFound(_) => (404, "not_found"),
+            Self::MethodNotAllowed { .. } => (405, "method_not_allowed"),
+            Self::SlugTaken { .. } => (409, "slug_taken"),
+            Self::PayloadTooLarge { .. } => (413, "payload_too_large"),
+            Self::UnsupportedMediaType => (415, "unsupported_media_type"),
+            Self::Internal(_) => (500, "internal"),
+        }
+    }
+
+    /// The body the caller sees. Internal detail stays out of it.
+    pub fn body(&self) -> ErrorBody {
+        let (_, code) = self.status_and_code();
+        let mut details = Map::new();
+        let mut notices = Vec::new();
+        match self {
+            Self::InvalidFields(fields) => {
+                let fields = fields
+                    .iter()
+                    .map(|(name, message)| (name.clone(), Value::from(message.as_str())))
+                    .collect();
+                details.insert("fields".into(), Value::Object(fields));
+            }
+            Self::InvalidHeader { header, .. } => {
+                details.insert("header".into(), Value::from(*header));
+            }
+            Self::Forbidden {
+                policies,
+                notices: texts,
+            } => {
+                details.insert("policies".into(), Value::from(policies.clone()));
+                notices.clone_from(texts);
+            }
+            Self::MethodNotAllowed { allow, .. } => {
+                details.insert("allow".into(), Value::from(*allow));
+            }
+            Self::SlugTaken {
+                reason,
+                suggestions,
+                slug,
+            } => {
+                details.insert("slug".into(), Value::from(slug.as_str()));
+                details.insert("reason".into(), serde_json::to_value(reason).unwrap_or_default());
+                details.insert("suggestions".into(), Value::from(suggestions.clone()));
+            }
+            Self::PayloadTooLarge { limit } => {
+                details.insert("limit_bytes".into(), Value::from(*limit));
+            }
+            Self::InvalidJson(_)
+            | Self::Unauthenticated
+            | Self::TenantMismatch
+            | Self::NotFound(_)
+            | Self::UnsupportedMediaType
+            | Self::Internal(_) => {}
+        }
+        ErrorBody {
+            code,
+            message: self.to_string(),
+            details,
+            notices,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_its_contract_status_and_code() {
+        let table = [
+            (ApiError::InvalidJson("x".into()), 400, "invalid_json"),
+            (ApiError::InvalidFields(BTreeMap::new()), 400, "invalid_input"),
+            (
+                ApiError::InvalidHeader {
+                    header: "X-Tenant-ID",
+                    problem: "is required",
+                },
+                400,
+                "invalid_input",
+            ),
+            (ApiError::Unauthenticated, 401, "unauthenticated"),
+            (ApiError::TenantMismatch, 403, "tenant_mismatch"),
+            (
+                ApiError::Forbidden {
+                    policies: vec![],
+                    notices: vec![],
+                },
+                403,
+                "forbidden",
+            ),
+            (ApiError::NotFound("/x".into()), 404, "not_found"),
+            (
+                ApiError::MethodNotAllowed {
+                    method: "GET".into(),
+                    allow: "POST",
+                },
+                405,
+                "method_not_allowed",
+            ),
+            (
+                ApiError::SlugTaken {
+                    slug: "acme".into(),
+                    reason: SlugConflict::InUse,
+                    suggestions: vec![],
+                },
+                409,
+                "slug_taken",
+            ),
+            (ApiError::PayloadTooLarge { limit: 1 }, 413, "payload_too_large"),
+            (ApiError::UnsupportedMediaType, 415, "unsupported_media_type"),
+            (ApiError::Internal("db".into()), 500, "internal"),
+        ];
+        for (error, status, code) in table {
+            assert_eq!(error.status_and_code(), (status, code), "{error:?}");
+            assert_eq!(error.body().code, code);
+        }
+    }
+
+    #[test]
+    fn internal_detail_never_reaches_the_body() {
+        let body = ApiError::Internal("SELECT secret FROM api_keys".into()).body();
+        let json = serde_json::to_string(&body).unwrap();
+        assert!(!json.contains("SELECT"), "{json}");
+        assert!(!json.contains("details") && !json.contains("notices"), "{json}");
+    }
+
+    #[test]
+    fn forbidden_carries_policies_and_notices() {
+        let body = ApiError::Forbidden {
+            policies: vec!["p".into()],
+            notices: vec!["do this".into()],
+        }
+        .body();
+        assert_eq!(body.details["policies"], serde_json::json!(["p"]));
+        assert_eq!(body.notices, vec!["do this".to_string()]);
+    }
+}

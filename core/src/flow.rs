@@ -1,0 +1,285 @@
+//! The create-tenant flow, written once: authentication, the tenant header, the body, policy,
+//! the slug, and the atomic write, over any [`TenantStore`].
+
+use uuid::Uuid;
+
+use crate::api_key::{self, hash_secret};
+use crate::authz::{Ask, Permit, Policies, Principal};
+use crate::error::{ApiError, SlugConflict};
+use crate::model::{CreateTenantRequest, Fresh, Tenant, Timestamp};
+use crate::slug;
+use crate::store::{AuditRecord, Invite, NewTenantRecord, OwnerUser, StoreError, TenantStore};
+use crate::validate::{self, MAX_BODY_BYTES, SlugChoice, ValidTenant};
+
+/// How long an owner's invite stays valid: 7 days.
+pub const INVITE_TTL_SECONDS: i64 = 7 * 24 * 60 * 60;
+/// How many alternatives a 409 suggests.
+pub const SUGGESTIONS: usize = 3;
+/// How many variants of a derived slug are tried before giving up with a 409.
+const MAX_DERIVED_VARIANTS: u32 = 200;
+/// How many times a derived slug that lost a race is re-chosen.
+const MAX_RACE_RETRIES: usize = 3;
+
+/// The body of a create, as it arrived.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    /// Raw bytes with their `Content-Type`, as over HTTP.
+    Json {
+        /// The `Content-Type` header, if any.
+        content_type: Option<&'a str>,
+        /// The body bytes.
+        bytes: &'a [u8],
+    },
+    /// An already typed request, as from the in-process API.
+    Typed(&'a CreateTenantRequest),
+}
+
+/// One create call: credentials, the tenant header and the body.
+#[derive(Debug, Clone, Copy)]
+pub struct CreateCall<'a> {
+    /// The `X-API-Key` header.
+    pub api_key: Option<&'a str>,
+    /// The `X-Tenant-ID` header.
+    pub tenant_id: Option<&'a str>,
+    /// The body.
+    pub body: Body<'a>,
+}
+
+/// A created tenant, and the invite token for whoever sends the invite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    /// The tenant as the API returns it.
+    pub tenant: Tenant,
+    /// The invite's single-use token in hex; only its hash was stored. Hand it to a mailer.
+    pub invite_token: String,
+    /// When the invite expires.
+    pub invite_expires_at: Timestamp,
+}
+
+/// Creates a tenant: every check in the contract's order, then one atomic write.
+pub async fn create_tenant<S: TenantStore + ?Sized>(
+    policies: &Policies,
+    store: &S,
+    call: CreateCall<'_>,
+    now: Timestamp,
+    fresh: Fresh,
+) -> Result<Created, ApiError> {
+    let principal = authenticate(store, call.api_key).await?;
+    check_tenant_header(&principal, call.tenant_id)?;
+    let valid = match call.body {
+        Body::Json {
+            content_type,
+            bytes,
+        } => {
+            check_content_type(content_type)?;
+            check_size(bytes.len())?;
+            validate::parse_and_validate(bytes)?
+        }
+        Body::Typed(request) => validate::validate(request)?,
+    };
+    let permit = policies.authorize(&principal, &Ask::of(&valid))?;
+    let mut taken = Vec::new();
+    for _ in 0..=MAX_RACE_RETRIES {
+        let slug = choose_slug(store, &valid.slug, &taken).await?;
+        let record = new_tenant_record(&valid, &slug, &principal, &permit, now, &fresh);
+        match store.insert_tenant(&record).await {
+            Ok(()) => {
+                return Ok(Created {
+                    tenant: record.tenant,
+                    invite_token: api_key::hex(&fresh.invite_token),
+                    invite_expires_at: record.invite.expires_at,
+                });
+            }
+            Err(StoreError::SlugTaken) => match &valid.slug {
+                SlugChoice::Given(given) => return Err(slug_taken(store, given, SlugConflict::InUse).await),
+                SlugChoice::Derived(_) => taken.push(slug),
+            },
+            Err(StoreError::Backend(message)) => return Err(ApiError::Internal(message)),
+        }
+    }
+    Err(slug_taken(store, valid.slug.as_str(), SlugConflict::InUse).await)
+}
+
+/// Finds the key a caller presented. Missing, malformed, unknown, revoked and wrong-secret keys
+/// all end in the same [`ApiError::Unauthenticated`], after the same hashing work.
+pub async fn authenticate<S: TenantStore + ?Sized>(
+    store: &S,
+    header: Option<&str>,
+) -> Result<Principal, ApiError> {
+    let presented = header.and_then(api_key::parse).ok_or(ApiError::Unauthenticated)?;
+    let stored = store
+        .api_key(presented.key_id)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let Some(stored) = stored else {
+        // Hash anyway, so an unknown id takes as long as a wrong secret.
+        let _ = hash_secret(presented.secret);
+        return Err(ApiError::Unauthenticated);
+    };
+    if !api_key::secret_matches(presented.secret, &stored.secret_hash) || stored.revoked {
+        return Err(ApiError::Unauthenticated);
+    }
+    Ok(Principal {
+        key_id: stored.key_id,
+        tenant_id: stored.tenant_id,
+        tenant_is_master: stored.tenant_is_master,
+        scopes: stored.scopes,
+    })
+}
+
+/// The tenant-header check, in code so that no policy can switch it off.
+pub fn check_tenant_header(principal: &Principal, header: Option<&str>) -> Result<(), ApiError> {
+    const HEADER: &str = "X-Tenant-ID";
+    let text = header.ok_or(ApiError::InvalidHeader {
+        header: HEADER,
+        problem: "is required",
+    })?;
+    let id = (text.len() == 36)
+        .then(|| Uuid::try_parse(text).ok())
+        .flatten()
+        .ok_or(ApiError::InvalidHeader {
+            header: HEADER,
+            problem: "must be a UUID such as `2489e9ad-2ee2-8e00-8ec9-32d5f69181c0`",
+        })?;
+    if id == principal.tenant_id {
+        Ok(())
+    } else {
+        Err(ApiError::TenantMismatch)
+    }
+}
+
+/// Accepts `application/json`, with parameters such as `charset`, in any letter case.
+pub fn check_content_type(content_type: Option<&str>) -> Result<(), ApiError> {
+    let media_type = content_type
+        .and_then(|value| value.split(';').next())
+        .map(str::trim)
+        .unwrap_or_default();
+    if media_type.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType)
+    }
+}
+
+/// Refuses bodies over [`MAX_BODY_BYTES`].
+pub fn check_size(len: usize) -> Result<(), ApiError> {
+    if len > MAX_BODY_BYTES {
+        Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// The slug to write: a given one if free and not reserved; for a derived one, the first free
+/// variant, skipping `lost` (slugs that lost a race in this call).
+async fn choose_slug<S: TenantStore + ?Sized>(
+    store: &S,
+    choice: &SlugChoice,
+    lost: &[String],
+) -> Result<String, ApiError> {
+    let slug = match choice {
+        SlugChoice::Given(given) => {
+            if slug::is_reserved(given) {
+                return Err(slug_taken(store, given, SlugConflict::Reserved).await);
+            }
+            if !in_use(store, std::slice::from_ref(given)).await?.is_empty() {
+                return Err(slug_taken(store, given, SlugConflict::InUse).await);
+            }
+            return Ok(given.clone());
+        }
+        SlugChoice::Derived(base) => base,
+    };
+    let mut from = 2;
+    let mut candidates = vec![slug.clone()];
+    while from <= MAX_DERIVED_VARIANTS {
+        candidates.extend(slug::variants(slug, from, 10));
+        candidates.retain(|c| !slug::is_reserved(c) && !lost.contains(c));
+        let used = in_use(store, &candidates).await?;
+        if let Some(free) = candidates.into_iter().find(|c| !used.contains(c)) {
+            return Ok(free);
+        }
+        candidates = Vec::new();
+        from += 10;
+    }
+    Err(slug_taken(store, slug, SlugConflict::InUse).await)
+}
+
+/// The 409 for a slug, with up to [`SUGGESTIONS`] free variants (none if the store fails).
+async fn slug_taken<S: TenantStore + ?Sized>(store: &S, slug: &str, reason: SlugConflict) -> ApiError {
+    let candidates = slug::variants(slug, 2, 12);
+    let used = in_use(store, &candidates).await.unwrap_or_default();
+    let suggestions = candidates
+        .into_iter()
+        .filter(|c| !used.contains(c))
+        .take(SUGGESTIONS)
+        .collect();
+    ApiError::SlugTaken {
+        slug: slug.to_owned(),
+        reason,
+        suggestions,
+    }
+}
+
+async fn in_use<S: TenantStore + ?Sized>(store: &S, candidates: &[String]) -> Result<Vec<String>, ApiError> {
+    store
+        .slugs_in_use(candidates)
+        .await
+        .map(|used| used.into_iter().map(|s| slug::fold(&s)).collect())
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// The rows of one create.
+fn new_tenant_record(
+    valid: &ValidTenant,
+    slug: &str,
+    principal: &Principal,
+    permit: &Permit,
+    now: Timestamp,
+    fresh: &Fresh,
+) -> NewTenantRecord {
+    let tenant = Tenant {
+        id: fresh.tenant_id,
+        name: valid.name.clone(),
+        slug: slug.to_owned(),
+        locale: valid.locale.clone(),
+        owner_email: valid.owner_email.clone(),
+        owner_user_id: fresh.owner_user_id,
+        sso_start_url: valid.sso.as_ref().map(|s| s.start_url.clone()),
+        sso_region: valid.sso.as_ref().map(|s| s.region.clone()),
+        is_master: false,
+        primary_domain: None,
+        created_at: now,
+        updated_at: now,
+    };
+    NewTenantRecord {
+        owner: OwnerUser {
+            id: fresh.owner_user_id,
+            tenant_id: tenant.id,
+            email: valid.owner_email.clone(),
+            name: valid.owner_name.clone(),
+            created_at: now,
+        },
+        invite: Invite {
+            id: fresh.invite_id,
+            tenant_id: tenant.id,
+            user_id: fresh.owner_user_id,
+            email: valid.owner_email.clone(),
+            token_hash: hash_secret(&api_key::hex(&fresh.invite_token)),
+            expires_at: now.plus_seconds(INVITE_TTL_SECONDS),
+            created_at: now,
+        },
+        audit: AuditRecord {
+            id: fresh.audit_id,
+            at: now,
+            actor_key_id: principal.key_id,
+            actor_tenant_id: principal.tenant_id,
+            action: "create_tenant",
+            resource_id: tenant.id,
+            decision: "allow",
+            policies: permit.policies.clone(),
+        },
+        tenant,
+    }
+}

@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+
+pub mod api_key;
+pub mod authz;
+pub mod error;
+pub mod flow;
+pub mod http;
+pub mod memory_store;
+pub mod model;
+pub mod slug;
+pub mod sql;
+pub mod sso;
+pub mod store;
+pub mod validate;
+
+pub use authz::{PolicyError, Policies, Principal};
+pub use error::{ApiError, ErrorBody, SlugConflict};
+pub use flow::{Body, CreateCall, Created, create_tenant};
+pub use model::{CreateTenantRequest, FRESH_RANDOM_BYTES, Fresh, Tenant, Timestamp};
+pub use store::{StoreError, TenantStore};
