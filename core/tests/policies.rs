@@ -1,0 +1,136 @@
+//! The shipped policies: they validate, they decide as the fixtures in `policies/fixtures/`
+//! say, and a broken policy set is refused with a message a person can act on.
+
+use serde::Deserialize;
+use tenantry_core::authz::{Ask, DEFAULT_POLICY_FILES, DEFAULT_SCHEMA};
+use tenantry_core::{ApiError, Policies, PolicyError, Principal};
+use uuid::Uuid;
+
+#[derive(Deserialize)]
+struct Fixture {
+    name: String,
+    principal: FixturePrincipal,
+    ask: FixtureAsk,
+    decision: String,
+    policies: Vec<String>,
+    #[serde(default)]
+    notice_contains: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct FixturePrincipal {
+    tenant_is_master: bool,
+    scopes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct FixtureAsk {
+    slug: String,
+    slug_derived: bool,
+    locale: String,
+    owner_email_domain: String,
+    sso_region: Option<String>,
+}
+
+#[test]
+fn the_default_policies_decide_as_the_fixtures_say() {
+    let policies = Policies::embedded().unwrap();
+    let fixtures: Vec<Fixture> =
+        serde_json::from_str(include_str!("../../policies/fixtures/default-decisions.json")).unwrap();
+    assert!(fixtures.len() >= 5);
+    for fixture in fixtures {
+        let principal = Principal {
+            key_id: Uuid::from_u128(1),
+            tenant_id: Uuid::from_u128(2),
+            tenant_is_master: fixture.principal.tenant_is_master,
+            scopes: fixture.principal.scopes,
+        };
+        let ask = Ask {
+            slug: &fixture.ask.slug,
+            slug_derived: fixture.ask.slug_derived,
+            locale: &fixture.ask.locale,
+            owner_email_domain: &fixture.ask.owner_email_domain,
+            sso_region: fixture.ask.sso_region.as_deref(),
+        };
+        match (policies.authorize(&principal, &ask), fixture.decision.as_str()) {
+            (Ok(permit), "allow") => assert_eq!(permit.policies, fixture.policies, "{}", fixture.name),
+            (Err(ApiError::Forbidden { policies, notices }), "deny") => {
+                assert_eq!(policies, fixture.policies, "{}", fixture.name);
+                assert_eq!(notices.len(), policies.len(), "{}: one notice per forbid", fixture.name);
+                for needle in &fixture.notice_contains {
+                    assert!(notices.iter().any(|n| n.contains(needle.as_str())), "{}: {needle}", fixture.name);
+                }
+            }
+            (other, expected) => panic!("{}: expected {expected}, got {other:?}", fixture.name),
+        }
+    }
+}
+
+const PERMIT: &str = r#"@id("p") permit (principal, action, resource);"#;
+
+#[test]
+fn a_policy_without_an_id_is_refused() {
+    let error = Policies::load(DEFAULT_SCHEMA, &[("x.cedar", "permit (principal, action, resource);")]).unwrap_err();
+    assert_eq!(error, PolicyError::MissingId { file: "x.cedar".into() });
+    assert!(error.to_string().contains("@id"));
+}
+
+#[test]
+fn a_forbid_without_a_notice_is_refused() {
+    let text = r#"@id("no-notice") forbid (principal, action, resource);"#;
+    let error = Policies::load(DEFAULT_SCHEMA, &[("x.cedar", text)]).unwrap_err();
+    assert_eq!(error, PolicyError::MissingNotice("no-notice".into()));
+}
+
+#[test]
+fn duplicate_ids_are_refused() {
+    let error = Policies::load(DEFAULT_SCHEMA, &[("a.cedar", PERMIT), ("b.cedar", PERMIT)]).unwrap_err();
+    assert_eq!(error, PolicyError::DuplicateId("p".into()));
+}
+
+#[test]
+fn a_policy_that_breaks_the_schema_is_refused_with_cedars_reason() {
+    let text = r#"@id("typo") permit (principal, action, resource) when { principal.scope.contains("x") };"#;
+    let error = Policies::load(DEFAULT_SCHEMA, &[("typo.cedar", text)]).unwrap_err();
+    let PolicyError::Invalid(message) = &error else { panic!("{error:?}") };
+    assert!(message.contains("scope"), "{message}");
+}
+
+#[test]
+fn unparsable_policies_and_schemas_are_refused() {
+    let error = Policies::load(DEFAULT_SCHEMA, &[("bad.cedar", "permit (")]).unwrap_err();
+    assert!(matches!(error, PolicyError::Parse { ref file, .. } if file == "bad.cedar"), "{error:?}");
+    let error = Policies::load("namespace {", DEFAULT_POLICY_FILES).unwrap_err();
+    assert!(matches!(error, PolicyError::Schema(_)), "{error:?}");
+}
+
+#[test]
+fn an_operator_rule_on_the_context_takes_effect() {
+    let sso_in_eu = r#"@id("sso-only-in-eu")
+        @notice("SSO is only offered in EU regions; choose an `eu-` region")
+        forbid (principal, action, resource)
+        when { context has sso_region && !(context.sso_region like "eu-*") };"#;
+    let mut files = DEFAULT_POLICY_FILES.to_vec();
+    files.push(("sso.cedar", sso_in_eu));
+    let policies = Policies::load(DEFAULT_SCHEMA, &files).unwrap();
+    let principal = Principal {
+        key_id: Uuid::from_u128(1),
+        tenant_id: Uuid::from_u128(2),
+        tenant_is_master: true,
+        scopes: vec!["tenants:create".into()],
+    };
+    let ask = |region| Ask {
+        slug: "acme",
+        slug_derived: false,
+        locale: "en",
+        owner_email_domain: "acme.test",
+        sso_region: region,
+    };
+    assert!(policies.authorize(&principal, &ask(Some("eu-west-3"))).is_ok());
+    assert!(policies.authorize(&principal, &ask(None)).is_ok());
+    let Err(ApiError::Forbidden { policies: ids, notices }) = policies.authorize(&principal, &ask(Some("us-east-1"))) else {
+        panic!("expected a deny")
+    };
+    assert_eq!(ids, ["sso-only-in-eu"]);
+    assert!(notices[0].contains("EU"));
+}
