@@ -102,7 +102,13 @@ mod tests {
 
     #[test]
     fn malformed_keys_do_not_parse() {
-        for text in ["", "tnty_", "abc", "tnty_zz_zz", &format!("tnty_{}_{}", "0".repeat(32), "g".repeat(64))] {
+        for text in [
+            "",
+            "tnty_",
+            "abc",
+            "tnty_zz_zz",
+            &format!("tnty_{}_{}", "0".repeat(32), "g".repeat(64)),
+        ] {
             assert!(parse(text).is_none(), "{text}");
         }
     }

@@ -16,8 +16,10 @@ use crate::validate::ValidTenant;
 /// The schema shipped in `policies/`.
 pub const DEFAULT_SCHEMA: &str = include_str!("../../policies/schema.cedarschema");
 /// The policy files shipped in `policies/`, by file name.
-pub const DEFAULT_POLICY_FILES: &[(&str, &str)] =
-    &[("tenants.cedar", include_str!("../../policies/tenants.cedar"))];
+pub const DEFAULT_POLICY_FILES: &[(&str, &str)] = &[(
+    "tenants.cedar",
+    include_str!("../../policies/tenants.cedar"),
+)];
 
 /// Why a policy set was refused at start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -130,9 +132,11 @@ impl Policies {
                 message: cedar_message(&e),
             })?;
             for policy in parsed.policies() {
-                let id = policy.annotation("id").ok_or_else(|| PolicyError::MissingId {
-                    file: (*file).to_owned(),
-                })?;
+                let id = policy
+                    .annotation("id")
+                    .ok_or_else(|| PolicyError::MissingId {
+                        file: (*file).to_owned(),
+                    })?;
                 let named: Policy = policy.new_id(PolicyId::new(id));
                 if policy.effect() == Effect::Forbid {
                     let notice = policy
@@ -176,7 +180,9 @@ impl Policies {
     /// policies' ids and notices.
     pub fn authorize(&self, principal: &Principal, ask: &Ask<'_>) -> Result<Permit, ApiError> {
         let (request, entities) = self.cedar_request(principal, ask)?;
-        let response = self.authorizer.is_authorized(&request, &self.set, &entities);
+        let response = self
+            .authorizer
+            .is_authorized(&request, &self.set, &entities);
         let mut determining: Vec<&PolicyId> = response.diagnostics().reason().collect();
         determining.sort_unstable_by_key(|id| id.to_string());
         let policies = determining.iter().map(|id| id.to_string()).collect();
@@ -226,7 +232,10 @@ impl Policies {
         let key_entity = Entity::new(
             key.clone(),
             HashMap::from([
-                ("tenant".to_owned(), RestrictedExpression::new_entity_uid(tenant.clone())),
+                (
+                    "tenant".to_owned(),
+                    RestrictedExpression::new_entity_uid(tenant.clone()),
+                ),
                 ("scopes".to_owned(), RestrictedExpression::new_set(scopes)),
             ]),
             HashSet::from([tenant]),
@@ -235,27 +244,50 @@ impl Policies {
         let entities = Entities::from_entities([tenant_entity, key_entity], None)
             .map_err(|e| internal("entities", &e))?;
         let mut context = vec![
-            ("slug".to_owned(), RestrictedExpression::new_string(ask.slug.to_owned())),
-            ("slug_derived".to_owned(), RestrictedExpression::new_bool(ask.slug_derived)),
-            ("locale".to_owned(), RestrictedExpression::new_string(ask.locale.to_owned())),
+            (
+                "slug".to_owned(),
+                RestrictedExpression::new_string(ask.slug.to_owned()),
+            ),
+            (
+                "slug_derived".to_owned(),
+                RestrictedExpression::new_bool(ask.slug_derived),
+            ),
+            (
+                "locale".to_owned(),
+                RestrictedExpression::new_string(ask.locale.to_owned()),
+            ),
             (
                 "owner_email_domain".to_owned(),
                 RestrictedExpression::new_string(ask.owner_email_domain.to_owned()),
             ),
-            ("has_sso".to_owned(), RestrictedExpression::new_bool(ask.sso_region.is_some())),
+            (
+                "has_sso".to_owned(),
+                RestrictedExpression::new_bool(ask.sso_region.is_some()),
+            ),
         ];
         if let Some(region) = ask.sso_region {
-            context.push(("sso_region".to_owned(), RestrictedExpression::new_string(region.to_owned())));
+            context.push((
+                "sso_region".to_owned(),
+                RestrictedExpression::new_string(region.to_owned()),
+            ));
         }
         let context = Context::from_pairs(context).map_err(|e| internal("context", &e))?;
-        let request = Request::new(key, self.action.clone(), self.resource.clone(), context, Some(&self.schema))
-            .map_err(|e| internal("request", &e))?;
+        let request = Request::new(
+            key,
+            self.action.clone(),
+            self.resource.clone(),
+            context,
+            Some(&self.schema),
+        )
+        .map_err(|e| internal("request", &e))?;
         Ok((request, entities))
     }
 
     /// The bare authorizer call on a prepared request, for the benchmark's baseline.
     pub fn is_authorized(&self, request: &Request, entities: &Entities) -> Decision {
-        self.authorizer.is_authorized(request, &self.set, entities).decision()
+        self.authorizer
+            .is_authorized(request, &self.set, entities)
+            .decision()
     }
 }
 

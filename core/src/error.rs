@@ -146,7 +146,10 @@ impl ApiError {
                 slug,
             } => {
                 details.insert("slug".into(), Value::from(slug.as_str()));
-                details.insert("reason".into(), serde_json::to_value(reason).unwrap_or_default());
+                details.insert(
+                    "reason".into(),
+                    serde_json::to_value(reason).unwrap_or_default(),
+                );
                 details.insert("suggestions".into(), Value::from(suggestions.clone()));
             }
             Self::PayloadTooLarge { limit } => {
@@ -176,7 +179,11 @@ mod tests {
     fn every_error_has_its_contract_status_and_code() {
         let table = [
             (ApiError::InvalidJson("x".into()), 400, "invalid_json"),
-            (ApiError::InvalidFields(BTreeMap::new()), 400, "invalid_input"),
+            (
+                ApiError::InvalidFields(BTreeMap::new()),
+                400,
+                "invalid_input",
+            ),
             (
                 ApiError::InvalidHeader {
                     header: "X-Tenant-ID",
@@ -213,8 +220,16 @@ mod tests {
                 409,
                 "slug_taken",
             ),
-            (ApiError::PayloadTooLarge { limit: 1 }, 413, "payload_too_large"),
-            (ApiError::UnsupportedMediaType, 415, "unsupported_media_type"),
+            (
+                ApiError::PayloadTooLarge { limit: 1 },
+                413,
+                "payload_too_large",
+            ),
+            (
+                ApiError::UnsupportedMediaType,
+                415,
+                "unsupported_media_type",
+            ),
             (ApiError::Internal("db".into()), 500, "internal"),
         ];
         for (error, status, code) in table {
@@ -228,7 +243,10 @@ mod tests {
         let body = ApiError::Internal("SELECT secret FROM api_keys".into()).body();
         let json = serde_json::to_string(&body).unwrap();
         assert!(!json.contains("SELECT"), "{json}");
-        assert!(!json.contains("details") && !json.contains("notices"), "{json}");
+        assert!(
+            !json.contains("details") && !json.contains("notices"),
+            "{json}"
+        );
     }
 
     #[test]

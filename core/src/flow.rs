@@ -91,7 +91,9 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
                 });
             }
             Err(StoreError::SlugTaken) => match &valid.slug {
-                SlugChoice::Given(given) => return Err(slug_taken(store, given, SlugConflict::InUse).await),
+                SlugChoice::Given(given) => {
+                    return Err(slug_taken(store, given, SlugConflict::InUse).await);
+                }
                 SlugChoice::Derived(_) => taken.push(slug),
             },
             Err(StoreError::Backend(message)) => return Err(ApiError::Internal(message)),
@@ -106,7 +108,9 @@ pub async fn authenticate<S: TenantStore + ?Sized>(
     store: &S,
     header: Option<&str>,
 ) -> Result<Principal, ApiError> {
-    let presented = header.and_then(api_key::parse).ok_or(ApiError::Unauthenticated)?;
+    let presented = header
+        .and_then(api_key::parse)
+        .ok_or(ApiError::Unauthenticated)?;
     let stored = store
         .api_key(presented.key_id)
         .await
@@ -207,7 +211,11 @@ async fn choose_slug<S: TenantStore + ?Sized>(
 }
 
 /// The 409 for a slug, with up to [`SUGGESTIONS`] free variants (none if the store fails).
-async fn slug_taken<S: TenantStore + ?Sized>(store: &S, slug: &str, reason: SlugConflict) -> ApiError {
+async fn slug_taken<S: TenantStore + ?Sized>(
+    store: &S,
+    slug: &str,
+    reason: SlugConflict,
+) -> ApiError {
     let candidates = slug::variants(slug, 2, 12);
     let used = in_use(store, &candidates).await.unwrap_or_default();
     let suggestions = candidates
@@ -222,7 +230,10 @@ async fn slug_taken<S: TenantStore + ?Sized>(store: &S, slug: &str, reason: Slug
     }
 }
 
-async fn in_use<S: TenantStore + ?Sized>(store: &S, candidates: &[String]) -> Result<Vec<String>, ApiError> {
+async fn in_use<S: TenantStore + ?Sized>(
+    store: &S,
+    candidates: &[String],
+) -> Result<Vec<String>, ApiError> {
     store
         .slugs_in_use(candidates)
         .await

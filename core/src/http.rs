@@ -90,7 +90,11 @@ pub async fn handle<S: TenantStore + ?Sized>(
 ) -> HttpResponse {
     let result = match (request.path, request.method) {
         (TENANTS_PATH, "POST") => create(policies, store, &request, now, fresh).await,
-        (HEALTH_PATH, "GET" | "HEAD") => Ok(HttpResponse::ok(200, Vec::new(), json!({"status": "ok"}).to_string())),
+        (HEALTH_PATH, "GET" | "HEAD") => Ok(HttpResponse::ok(
+            200,
+            Vec::new(),
+            json!({"status": "ok"}).to_string(),
+        )),
         (TENANTS_PATH, method) => Err(not_allowed(method, "POST")),
         (HEALTH_PATH, method) => Err(not_allowed(method, "GET, HEAD")),
         (path, _) => Err(ApiError::NotFound(path.to_owned())),
@@ -121,7 +125,8 @@ async fn create<S: TenantStore + ?Sized>(
         },
     };
     let created = flow::create_tenant(policies, store, call, now, fresh).await?;
-    let body = serde_json::to_string(&created.tenant).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let body =
+        serde_json::to_string(&created.tenant).map_err(|e| ApiError::Internal(e.to_string()))?;
     let location = format!("{TENANTS_PATH}/{}", created.tenant.id);
     Ok(HttpResponse::ok(201, vec![("Location", location)], body))
 }

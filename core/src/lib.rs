@@ -13,7 +13,7 @@ pub mod sso;
 pub mod store;
 pub mod validate;
 
-pub use authz::{PolicyError, Policies, Principal};
+pub use authz::{Policies, PolicyError, Principal};
 pub use error::{ApiError, ErrorBody, SlugConflict};
 pub use flow::{Body, CreateCall, Created, create_tenant};
 pub use model::{CreateTenantRequest, FRESH_RANDOM_BYTES, Fresh, Tenant, Timestamp};

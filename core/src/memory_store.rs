@@ -7,7 +7,9 @@ use std::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
 use crate::slug;
-use crate::store::{MasterTenant, NewApiKey, NewTenantRecord, StoreError, StoredApiKey, TenantStore};
+use crate::store::{
+    MasterTenant, NewApiKey, NewTenantRecord, StoreError, StoredApiKey, TenantStore,
+};
 
 #[derive(Debug, Default)]
 struct State {

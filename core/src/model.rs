@@ -158,8 +158,14 @@ mod tests {
     fn timestamps_are_rfc3339_utc_with_z() {
         let t = Timestamp::from_unix_seconds(1_776_254_400).unwrap();
         assert_eq!(t.to_rfc3339(), "2026-04-15T12:00:00Z");
-        assert_eq!(Timestamp::parse_rfc3339("2026-04-15T14:00:00+02:00"), Some(t));
-        assert_eq!(serde_json::to_string(&t).unwrap(), "\"2026-04-15T12:00:00Z\"");
+        assert_eq!(
+            Timestamp::parse_rfc3339("2026-04-15T14:00:00+02:00"),
+            Some(t)
+        );
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            "\"2026-04-15T12:00:00Z\""
+        );
     }
 
     #[test]

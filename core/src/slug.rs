@@ -7,9 +7,31 @@ pub const MAX_LEN: usize = 63;
 
 /// Slugs the platform keeps for itself: they would collide with routes, hostnames or roles.
 pub const RESERVED: &[&str] = &[
-    "admin", "api", "app", "assets", "auth", "billing", "cdn", "dashboard", "docs", "help",
-    "login", "logout", "mail", "master", "platform", "root", "signup", "sso", "static", "status",
-    "support", "system", "tenant", "tenants", "www",
+    "admin",
+    "api",
+    "app",
+    "assets",
+    "auth",
+    "billing",
+    "cdn",
+    "dashboard",
+    "docs",
+    "help",
+    "login",
+    "logout",
+    "mail",
+    "master",
+    "platform",
+    "root",
+    "signup",
+    "sso",
+    "static",
+    "status",
+    "support",
+    "system",
+    "tenant",
+    "tenants",
+    "www",
 ];
 
 /// Folds a slug to its stored form: ASCII letters to lowercase. Slugs compare by this form.
@@ -99,7 +121,10 @@ mod tests {
         assert_eq!(derive_from_name("日本"), "tenant");
         assert_eq!(derive_from_name("AB"), "ab-tenant");
         assert_eq!(derive_from_name(&"x".repeat(80)).len(), 63);
-        assert_eq!(derive_from_name(&format!("{}-b", "a".repeat(62))), "a".repeat(62));
+        assert_eq!(
+            derive_from_name(&format!("{}-b", "a".repeat(62))),
+            "a".repeat(62)
+        );
     }
 
     #[test]

@@ -69,7 +69,10 @@ impl SqlStatement {
         let mut rest = self.sql;
         while let Some(at) = rest.find('?') {
             out.push_str(&rest[..at]);
-            let digits = rest[at + 1..].bytes().take_while(u8::is_ascii_digit).count();
+            let digits = rest[at + 1..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count();
             let index: usize = rest[at + 1..at + 1 + digits].parse().unwrap_or(0);
             match index.checked_sub(1).and_then(|i| self.params.get(i)) {
                 Some(SqlValue::Null) | None => out.push_str("NULL"),
@@ -103,6 +106,10 @@ pub const HAS_MASTER: &str = "SELECT EXISTS (SELECT 1 FROM tenants WHERE is_mast
 /// Whether a tenant exists. Parameter: the tenant id.
 pub const HAS_TENANT: &str = "SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ?1)";
 
+/// Revokes an API key. Parameters: the key id, the time of revocation.
+pub const REVOKE_API_KEY: &str =
+    "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";
+
 const INSERT_TENANT: &str = "INSERT INTO tenants (id, name, slug, locale, owner_email, owner_user_id, \
      sso_start_url, sso_region, is_master, primary_domain, created_at, updated_at) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
@@ -112,8 +119,7 @@ const INSERT_INVITE: &str = "INSERT INTO invites (id, tenant_id, user_id, email,
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 const INSERT_AUDIT: &str = "INSERT INTO audit_log (id, at, actor_key_id, actor_tenant_id, action, resource_id, \
      decision, policies) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-const INSERT_API_KEY: &str =
-    "INSERT INTO api_keys (id, tenant_id, secret_hash, scopes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+const INSERT_API_KEY: &str = "INSERT INTO api_keys (id, tenant_id, secret_hash, scopes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
 
 /// The statements of one create, to run atomically and in this order.
 pub fn insert_tenant(record: &NewTenantRecord) -> Vec<SqlStatement> {
@@ -216,6 +222,14 @@ pub fn insert_api_key(key: &NewApiKey) -> SqlStatement {
     }
 }
 
+/// The statement that revokes an API key from `at` on.
+pub fn revoke_api_key(key_id: uuid::Uuid, at: Timestamp) -> SqlStatement {
+    SqlStatement {
+        sql: REVOKE_API_KEY,
+        params: vec![key_id.into(), at.into()],
+    }
+}
+
 /// A JSON array of strings, as the `scopes` and `policies` columns hold.
 pub fn json_array(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
@@ -231,7 +245,8 @@ pub fn api_key_from_row(
     revoked: i64,
 ) -> Result<StoredApiKey, StoreError> {
     let uuid = |text: &str| {
-        uuid::Uuid::try_parse(text).map_err(|e| StoreError::Backend(format!("stored id `{text}`: {e}")))
+        uuid::Uuid::try_parse(text)
+            .map_err(|e| StoreError::Backend(format!("stored id `{text}`: {e}")))
     };
     Ok(StoredApiKey {
         key_id: uuid(id)?,
@@ -266,16 +281,25 @@ mod tests {
                 SqlValue::Null,
             ],
         };
-        assert_eq!(statement.to_literal_sql(), "INSERT INTO t VALUES ('O''Brien', NULL, 7, NULL);");
+        assert_eq!(
+            statement.to_literal_sql(),
+            "INSERT INTO t VALUES ('O''Brien', NULL, 7, NULL);"
+        );
     }
 
     #[test]
     fn only_the_slug_index_counts_as_a_slug_conflict() {
-        assert!(is_slug_unique_violation("UNIQUE constraint failed: tenants.slug"));
+        assert!(is_slug_unique_violation(
+            "UNIQUE constraint failed: tenants.slug"
+        ));
         assert!(is_slug_unique_violation(
             "D1_ERROR: UNIQUE constraint failed: tenants.slug: SQLITE_CONSTRAINT"
         ));
-        assert!(!is_slug_unique_violation("UNIQUE constraint failed: tenants.id"));
-        assert!(!is_slug_unique_violation("UNIQUE constraint failed: tenants.is_master"));
+        assert!(!is_slug_unique_violation(
+            "UNIQUE constraint failed: tenants.id"
+        ));
+        assert!(!is_slug_unique_violation(
+            "UNIQUE constraint failed: tenants.is_master"
+        ));
     }
 }

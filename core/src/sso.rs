@@ -109,17 +109,20 @@ pub fn parse_start_url(text: &str) -> Result<StartUrl, &'static str> {
             })
         }
         // https://ssoins-<16 hex>.portal.<region>.app.aws (and the China form .app.amazonaws.com.cn)
-        [instance, "portal", region, "app", tail @ ..] if is_instance(instance) && path.is_empty() => {
+        [instance, "portal", region, "app", tail @ ..]
+            if is_instance(instance) && path.is_empty() =>
+        {
             let partition = region_partition(region).ok_or(SHAPES)?;
             let tail_ok = match partition {
                 Partition::China => tail == ["amazonaws", "com", "cn"],
                 Partition::Commercial | Partition::GovCloud => tail == ["aws"],
             };
-            tail_ok.then(|| StartUrl {
-                partition,
-                region: Some((*region).to_owned()),
-            })
-            .ok_or(SHAPES)
+            tail_ok
+                .then(|| StartUrl {
+                    partition,
+                    region: Some((*region).to_owned()),
+                })
+                .ok_or(SHAPES)
         }
         _ => Err(SHAPES),
     }
@@ -155,12 +158,30 @@ mod tests {
 
     #[test]
     fn regions_of_known_partitions() {
-        for region in ["us-east-1", "eu-west-3", "ap-southeast-2", "il-central-1", "mx-central-1"] {
-            assert_eq!(region_partition(region), Some(Partition::Commercial), "{region}");
+        for region in [
+            "us-east-1",
+            "eu-west-3",
+            "ap-southeast-2",
+            "il-central-1",
+            "mx-central-1",
+        ] {
+            assert_eq!(
+                region_partition(region),
+                Some(Partition::Commercial),
+                "{region}"
+            );
         }
         assert_eq!(region_partition("us-gov-west-1"), Some(Partition::GovCloud));
         assert_eq!(region_partition("cn-northwest-1"), Some(Partition::China));
-        for region in ["", "us-east", "xx-east-1", "us-east-01", "US-EAST-1", "eu-up-1", "us-east-1a"] {
+        for region in [
+            "",
+            "us-east",
+            "xx-east-1",
+            "us-east-01",
+            "US-EAST-1",
+            "eu-up-1",
+            "us-east-1a",
+        ] {
             assert_eq!(region_partition(region), None, "{region}");
         }
     }
@@ -168,17 +189,41 @@ mod tests {
     #[test]
     fn start_urls_of_every_documented_shape() {
         let ok = [
-            ("https://d-1234567890.awsapps.com/start", Partition::Commercial, None),
-            ("https://my-company.awsapps.com/start/", Partition::Commercial, None),
-            ("https://my-company.awsapps.com/start#/", Partition::Commercial, None),
-            ("https://start.us-gov-home.awsapps.com/directory/d-9067c21b1a", Partition::GovCloud, None),
+            (
+                "https://d-1234567890.awsapps.com/start",
+                Partition::Commercial,
+                None,
+            ),
+            (
+                "https://my-company.awsapps.com/start/",
+                Partition::Commercial,
+                None,
+            ),
+            (
+                "https://my-company.awsapps.com/start#/",
+                Partition::Commercial,
+                None,
+            ),
+            (
+                "https://start.us-gov-home.awsapps.com/directory/d-9067c21b1a",
+                Partition::GovCloud,
+                None,
+            ),
             (
                 "https://start.us-gov-west-1.us-gov-home.awsapps.com/directory/d-9067c21b1a",
                 Partition::GovCloud,
                 Some("us-gov-west-1"),
             ),
-            ("https://ssoins-0123456789abcdef.portal.eu-west-3.app.aws", Partition::Commercial, Some("eu-west-3")),
-            ("https://d-1234567890.awsapps.cn/start", Partition::China, None),
+            (
+                "https://ssoins-0123456789abcdef.portal.eu-west-3.app.aws",
+                Partition::Commercial,
+                Some("eu-west-3"),
+            ),
+            (
+                "https://d-1234567890.awsapps.cn/start",
+                Partition::China,
+                None,
+            ),
             (
                 "https://ssoins-0123456789abcdef.portal.cn-north-1.app.amazonaws.com.cn",
                 Partition::China,

@@ -125,7 +125,12 @@ pub struct NewApiKey {
 
 impl NewApiKey {
     /// The row for an issued key.
-    pub fn of(key: &IssuedKey, tenant_id: Uuid, scopes: Vec<String>, created_at: Timestamp) -> Self {
+    pub fn of(
+        key: &IssuedKey,
+        tenant_id: Uuid,
+        scopes: Vec<String>,
+        created_at: Timestamp,
+    ) -> Self {
         Self {
             key_id: key.key_id,
             tenant_id,

@@ -164,7 +164,9 @@ struct Problems(BTreeMap<String, String>);
 
 impl Problems {
     fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.entry(field.to_owned()).or_insert_with(|| message.into());
+        self.0
+            .entry(field.to_owned())
+            .or_insert_with(|| message.into());
     }
 
     fn required<'a>(&mut self, field: &str, value: Field<'a>) -> Option<&'a str> {
@@ -186,7 +188,9 @@ fn check(fields: Fields<'_>, problems: BTreeMap<String, String>) -> Result<Valid
         .and_then(|name| plain_text(&mut problems, "name", name, MAX_NAME_CHARS));
     let slug = match fields.slug {
         Field::Text(given) => given_slug(&mut problems, given),
-        Field::Absent => name.as_deref().map(|n| SlugChoice::Derived(slug::derive_from_name(n))),
+        Field::Absent => name
+            .as_deref()
+            .map(|n| SlugChoice::Derived(slug::derive_from_name(n))),
         Field::Wrong => None,
     };
     let owner_email = problems
@@ -202,19 +206,22 @@ fn check(fields: Fields<'_>, problems: BTreeMap<String, String>) -> Result<Valid
     };
     let sso = sso_settings(&mut problems, fields.sso_start_url, fields.sso_region);
     match (name, slug, owner_email, owner_name, locale, sso) {
-        (Some(name), Some(slug), Some((owner_email, domain)), Some(owner_name), Some(locale), Some(sso))
-            if problems.0.is_empty() =>
-        {
-            Ok(ValidTenant {
-                name,
-                slug,
-                owner_email,
-                owner_email_domain: domain,
-                owner_name,
-                locale,
-                sso,
-            })
-        }
+        (
+            Some(name),
+            Some(slug),
+            Some((owner_email, domain)),
+            Some(owner_name),
+            Some(locale),
+            Some(sso),
+        ) if problems.0.is_empty() => Ok(ValidTenant {
+            name,
+            slug,
+            owner_email,
+            owner_email_domain: domain,
+            owner_name,
+            locale,
+            sso,
+        }),
         _ => Err(ApiError::InvalidFields(problems.0)),
     }
 }
@@ -223,7 +230,10 @@ fn plain_text(problems: &mut Problems, field: &str, text: &str, max: usize) -> O
     let trimmed = text.trim();
     let chars = trimmed.chars().count();
     if chars == 0 || chars > max {
-        problems.add(field, format!("must be 1 to {max} characters long after trimming"));
+        problems.add(
+            field,
+            format!("must be 1 to {max} characters long after trimming"),
+        );
         None
     } else if trimmed.chars().any(char::is_control) {
         problems.add(field, "must not contain control characters");
@@ -247,7 +257,10 @@ fn given_slug(problems: &mut Problems, given: &str) -> Option<SlugChoice> {
 /// Returns the address with its domain in lowercase, and the domain.
 fn email_address(problems: &mut Problems, email: &str) -> Option<(String, String)> {
     if email.chars().count() > MAX_EMAIL_CHARS {
-        problems.add("owner_email", format!("must be at most {MAX_EMAIL_CHARS} characters long"));
+        problems.add(
+            "owner_email",
+            format!("must be at most {MAX_EMAIL_CHARS} characters long"),
+        );
         return None;
     }
     let options = Options {
@@ -262,7 +275,10 @@ fn email_address(problems: &mut Problems, email: &str) -> Option<(String, String
             Some((format!("{}@{domain}", address.local_part()), domain))
         }
         Err(_) => {
-            problems.add("owner_email", "must be a valid email address such as `owner@example.com`");
+            problems.add(
+                "owner_email",
+                "must be a valid email address such as `owner@example.com`",
+            );
             None
         }
     }
@@ -272,14 +288,21 @@ fn locale(problems: &mut Problems, tag: &str) -> Option<String> {
     match LanguageTag::parse_and_normalize(tag) {
         Ok(tag) => Some(tag.into_inner()),
         Err(_) => {
-            problems.add("locale", "must be a BCP 47 language tag such as `en` or `fr-CA`");
+            problems.add(
+                "locale",
+                "must be a BCP 47 language tag such as `en` or `fr-CA`",
+            );
             None
         }
     }
 }
 
 /// `Some(None)`: no SSO; `Some(Some(_))`: valid SSO; `None`: a problem was recorded.
-fn sso_settings(problems: &mut Problems, start_url: Field<'_>, region: Field<'_>) -> Option<Option<Sso>> {
+fn sso_settings(
+    problems: &mut Problems,
+    start_url: Field<'_>,
+    region: Field<'_>,
+) -> Option<Option<Sso>> {
     let (url, region) = match (start_url, region) {
         (Field::Absent, Field::Absent) => return Some(None),
         (Field::Text(url), Field::Text(region)) => (url, region),
@@ -295,18 +318,27 @@ fn sso_settings(problems: &mut Problems, start_url: Field<'_>, region: Field<'_>
     };
     let region_partition = sso::region_partition(region);
     if region_partition.is_none() {
-        problems.add("sso_region", "must be an AWS region code such as `us-east-1` or `eu-west-3`");
+        problems.add(
+            "sso_region",
+            "must be an AWS region code such as `us-east-1` or `eu-west-3`",
+        );
     }
     let parsed = sso::parse_start_url(url)
         .map_err(|message| problems.add("sso_start_url", message))
         .ok()?;
     let region_partition = region_partition?;
     if let Some(named) = parsed.region.as_deref().filter(|named| *named != region) {
-        problems.add("sso_region", format!("must be `{named}`, the region the start URL names"));
+        problems.add(
+            "sso_region",
+            format!("must be `{named}`, the region the start URL names"),
+        );
         return None;
     }
     if parsed.partition != region_partition {
-        problems.add("sso_region", "must be a region of the start URL's AWS partition");
+        problems.add(
+            "sso_region",
+            "must be a region of the start URL's AWS partition",
+        );
         return None;
     }
     Some(Some(Sso {

@@ -35,8 +35,10 @@ struct FixtureAsk {
 #[test]
 fn the_default_policies_decide_as_the_fixtures_say() {
     let policies = Policies::embedded().unwrap();
-    let fixtures: Vec<Fixture> =
-        serde_json::from_str(include_str!("../../policies/fixtures/default-decisions.json")).unwrap();
+    let fixtures: Vec<Fixture> = serde_json::from_str(include_str!(
+        "../../policies/fixtures/default-decisions.json"
+    ))
+    .unwrap();
     assert!(fixtures.len() >= 5);
     for fixture in fixtures {
         let principal = Principal {
@@ -52,13 +54,27 @@ fn the_default_policies_decide_as_the_fixtures_say() {
             owner_email_domain: &fixture.ask.owner_email_domain,
             sso_region: fixture.ask.sso_region.as_deref(),
         };
-        match (policies.authorize(&principal, &ask), fixture.decision.as_str()) {
-            (Ok(permit), "allow") => assert_eq!(permit.policies, fixture.policies, "{}", fixture.name),
+        match (
+            policies.authorize(&principal, &ask),
+            fixture.decision.as_str(),
+        ) {
+            (Ok(permit), "allow") => {
+                assert_eq!(permit.policies, fixture.policies, "{}", fixture.name)
+            }
             (Err(ApiError::Forbidden { policies, notices }), "deny") => {
                 assert_eq!(policies, fixture.policies, "{}", fixture.name);
-                assert_eq!(notices.len(), policies.len(), "{}: one notice per forbid", fixture.name);
+                assert_eq!(
+                    notices.len(),
+                    policies.len(),
+                    "{}: one notice per forbid",
+                    fixture.name
+                );
                 for needle in &fixture.notice_contains {
-                    assert!(notices.iter().any(|n| n.contains(needle.as_str())), "{}: {needle}", fixture.name);
+                    assert!(
+                        notices.iter().any(|n| n.contains(needle.as_str())),
+                        "{}: {needle}",
+                        fixture.name
+                    );
                 }
             }
             (other, expected) => panic!("{}: expected {expected}, got {other:?}", fixture.name),
@@ -70,8 +86,17 @@ const PERMIT: &str = r#"@id("p") permit (principal, action, resource);"#;
 
 #[test]
 fn a_policy_without_an_id_is_refused() {
-    let error = Policies::load(DEFAULT_SCHEMA, &[("x.cedar", "permit (principal, action, resource);")]).unwrap_err();
-    assert_eq!(error, PolicyError::MissingId { file: "x.cedar".into() });
+    let error = Policies::load(
+        DEFAULT_SCHEMA,
+        &[("x.cedar", "permit (principal, action, resource);")],
+    )
+    .unwrap_err();
+    assert_eq!(
+        error,
+        PolicyError::MissingId {
+            file: "x.cedar".into()
+        }
+    );
     assert!(error.to_string().contains("@id"));
 }
 
@@ -84,7 +109,8 @@ fn a_forbid_without_a_notice_is_refused() {
 
 #[test]
 fn duplicate_ids_are_refused() {
-    let error = Policies::load(DEFAULT_SCHEMA, &[("a.cedar", PERMIT), ("b.cedar", PERMIT)]).unwrap_err();
+    let error =
+        Policies::load(DEFAULT_SCHEMA, &[("a.cedar", PERMIT), ("b.cedar", PERMIT)]).unwrap_err();
     assert_eq!(error, PolicyError::DuplicateId("p".into()));
 }
 
@@ -92,14 +118,19 @@ fn duplicate_ids_are_refused() {
 fn a_policy_that_breaks_the_schema_is_refused_with_cedars_reason() {
     let text = r#"@id("typo") permit (principal, action, resource) when { principal.scope.contains("x") };"#;
     let error = Policies::load(DEFAULT_SCHEMA, &[("typo.cedar", text)]).unwrap_err();
-    let PolicyError::Invalid(message) = &error else { panic!("{error:?}") };
+    let PolicyError::Invalid(message) = &error else {
+        panic!("{error:?}")
+    };
     assert!(message.contains("scope"), "{message}");
 }
 
 #[test]
 fn unparsable_policies_and_schemas_are_refused() {
     let error = Policies::load(DEFAULT_SCHEMA, &[("bad.cedar", "permit (")]).unwrap_err();
-    assert!(matches!(error, PolicyError::Parse { ref file, .. } if file == "bad.cedar"), "{error:?}");
+    assert!(
+        matches!(error, PolicyError::Parse { ref file, .. } if file == "bad.cedar"),
+        "{error:?}"
+    );
     let error = Policies::load("namespace {", DEFAULT_POLICY_FILES).unwrap_err();
     assert!(matches!(error, PolicyError::Schema(_)), "{error:?}");
 }
@@ -126,9 +157,17 @@ fn an_operator_rule_on_the_context_takes_effect() {
         owner_email_domain: "acme.test",
         sso_region: region,
     };
-    assert!(policies.authorize(&principal, &ask(Some("eu-west-3"))).is_ok());
+    assert!(
+        policies
+            .authorize(&principal, &ask(Some("eu-west-3")))
+            .is_ok()
+    );
     assert!(policies.authorize(&principal, &ask(None)).is_ok());
-    let Err(ApiError::Forbidden { policies: ids, notices }) = policies.authorize(&principal, &ask(Some("us-east-1"))) else {
+    let Err(ApiError::Forbidden {
+        policies: ids,
+        notices,
+    }) = policies.authorize(&principal, &ask(Some("us-east-1")))
+    else {
         panic!("expected a deny")
     };
     assert_eq!(ids, ["sso-only-in-eu"]);

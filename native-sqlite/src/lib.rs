@@ -1,0 +1,189 @@
+//! Tenantry on SQLite: the rusqlite store, the in-process API, and what the `tenantry`
+//! program runs. Every rule lives in `tenantry-core`; this crate does the I/O.
+//!
+//! The in-process API is a plain call; it needs no async runtime of its caller's:
+//!
+//! ```
+//! use tenantry_core::CreateTenantRequest;
+//! use tenantry_native::Tenantry;
+//!
+//! let tenantry = Tenantry::open_in_memory()?;
+//! let master = tenantry.init()?;
+//! let request = CreateTenantRequest {
+//!     name: "Acme Corp".into(),
+//!     owner_email: "ann@Acme.Test".into(),
+//!     owner_name: "Ann Example".into(),
+//!     ..Default::default()
+//! };
+//! let created = tenantry.create_tenant(&master.api_key, &master.tenant_id.to_string(), &request)?;
+//! assert_eq!(created.tenant.slug, "acme-corp");
+//! assert_eq!(created.tenant.owner_email, "ann@acme.test");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod admin;
+pub mod migrations;
+pub mod server;
+pub mod sqlite_store;
+pub mod system;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use tenantry_core::http::{HttpRequest, HttpResponse};
+use tenantry_core::sql::{self, SqlValue};
+use tenantry_core::{
+    ApiError, Body, CreateCall, CreateTenantRequest, Created, Policies, PolicyError,
+};
+use uuid::Uuid;
+
+pub use admin::Bootstrapped;
+pub use sqlite_store::SqliteStore;
+
+/// What can go wrong outside the operation's own errors.
+#[derive(Debug, thiserror::Error)]
+pub enum NativeError {
+    /// The database could not be opened, migrated or written.
+    #[error("database error: {0}")]
+    Database(String),
+    /// The policies did not load.
+    #[error(transparent)]
+    Policies(#[from] PolicyError),
+    /// `init` on a database that already has a platform tenant.
+    #[error("this database already has a platform (master) tenant; nothing was changed")]
+    AlreadyInitialised,
+    /// `keys create` for a tenant the database does not have.
+    #[error("no tenant `{0}` in this database; pass the id `tenantry init` printed")]
+    NoSuchTenant(Uuid),
+    /// The clock or the random source failed.
+    #[error("{0}")]
+    System(String),
+}
+
+impl From<rusqlite::Error> for NativeError {
+    fn from(error: rusqlite::Error) -> Self {
+        Self::Database(error.to_string())
+    }
+}
+
+impl From<tenantry_core::StoreError> for NativeError {
+    fn from(error: tenantry_core::StoreError) -> Self {
+        Self::Database(error.to_string())
+    }
+}
+
+/// Tenantry on one SQLite connection: the in-process API.
+#[derive(Debug)]
+pub struct Tenantry {
+    policies: Arc<Policies>,
+    store: SqliteStore,
+}
+
+impl Tenantry {
+    /// Opens (creating if needed) a database file with the shipped policies.
+    pub fn open(path: &Path) -> Result<Self, NativeError> {
+        Ok(Self::with_policies(
+            SqliteStore::open(path)?,
+            Arc::new(Policies::embedded()?),
+        ))
+    }
+
+    /// A fresh in-memory database with the shipped policies.
+    pub fn open_in_memory() -> Result<Self, NativeError> {
+        Ok(Self::with_policies(
+            SqliteStore::open_in_memory()?,
+            Arc::new(Policies::embedded()?),
+        ))
+    }
+
+    /// A store with policies already loaded (shared between connections).
+    pub fn with_policies(store: SqliteStore, policies: Arc<Policies>) -> Self {
+        Self { policies, store }
+    }
+
+    /// The store, for administration and tests.
+    pub fn store(&self) -> &SqliteStore {
+        &self.store
+    }
+
+    /// Creates a tenant, with the same checks and outcomes as `POST /v1/tenants`.
+    pub fn create_tenant(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        request: &CreateTenantRequest,
+    ) -> Result<Created, ApiError> {
+        let now = system::now().map_err(internal)?;
+        let fresh = system::fresh().map_err(internal)?;
+        let call = CreateCall {
+            api_key: Some(api_key),
+            tenant_id: Some(tenant_id),
+            body: Body::Typed(request),
+        };
+        pollster::block_on(tenantry_core::create_tenant(
+            &self.policies,
+            &self.store,
+            call,
+            now,
+            fresh,
+        ))
+    }
+
+    /// Answers an HTTP-shaped request without any HTTP: what the server does, in process.
+    pub fn handle(&self, request: HttpRequest<'_>) -> HttpResponse {
+        match (system::now(), system::fresh()) {
+            (Ok(now), Ok(fresh)) => pollster::block_on(tenantry_core::http::handle(
+                &self.policies,
+                &self.store,
+                request,
+                now,
+                fresh,
+            )),
+            (Err(e), _) | (_, Err(e)) => HttpResponse::from_error(&internal(e)),
+        }
+    }
+
+    /// Creates the platform tenant and its first key; fails, changing nothing, if the database
+    /// already has one.
+    pub fn init(&self) -> Result<Bootstrapped, NativeError> {
+        let (bootstrapped, change) = admin::init()?;
+        let tx = rusqlite::Transaction::new_unchecked(
+            self.store.connection(),
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
+        let has_master: bool = tx.query_row(sql::HAS_MASTER, [], |r| r.get(0))?;
+        if has_master {
+            return Err(NativeError::AlreadyInitialised);
+        }
+        for statement in &change.statements {
+            sqlite_store::execute(&tx, statement)?;
+        }
+        tx.commit()?;
+        Ok(bootstrapped)
+    }
+
+    /// Whether the database has a platform tenant yet.
+    pub fn is_initialised(&self) -> Result<bool, NativeError> {
+        Ok(self.store.exists(sql::HAS_MASTER, &[])?)
+    }
+
+    /// Applies an administrative change (a new or revoked key) after checking its tenant exists.
+    pub fn apply_key_change(
+        &self,
+        tenant_id: Option<Uuid>,
+        change: &admin::AdminChange,
+    ) -> Result<(), NativeError> {
+        if let Some(tenant_id) = tenant_id
+            && !self
+                .store
+                .exists(sql::HAS_TENANT, &[SqlValue::from(tenant_id)])?
+        {
+            return Err(NativeError::NoSuchTenant(tenant_id));
+        }
+        Ok(self.store.execute_atomically(&change.statements)?)
+    }
+}
+
+fn internal(error: NativeError) -> ApiError {
+    ApiError::Internal(error.to_string())
+}

@@ -1,0 +1,158 @@
+//! `tenantry`: create the platform tenant, issue keys, and serve the API on SQLite.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use tenantry_core::Policies;
+use tenantry_native::admin::{self, AdminChange};
+use tenantry_native::server::{self, Pool};
+use tenantry_native::{NativeError, Tenantry};
+use uuid::Uuid;
+
+/// Tenantry: create tenants of a multi-tenant platform (`POST /v1/tenants`).
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the database with the platform (master) tenant and its first API key, and print
+    /// `{"tenant_id": ..., "api_key": ...}` (the key is shown only this once).
+    Init(Target),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Serve the HTTP API. With no flags: `./tenantry.db` (bootstrapped on first start, printing
+    /// the first key once) on 127.0.0.1:8787.
+    Serve {
+        /// The SQLite database file.
+        #[arg(long, default_value = "tenantry.db")]
+        db: PathBuf,
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: SocketAddr,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Issue another API key for a tenant and print `{"key_id": ..., "api_key": ...}`.
+    Create {
+        #[command(flatten)]
+        target: Target,
+        /// The tenant that will own the key.
+        #[arg(long)]
+        tenant: Uuid,
+        /// A scope the key holds, e.g. `tenants:create`; repeat for more (none given, none held).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
+    /// Revoke an API key: it stops authenticating at once.
+    Revoke {
+        #[command(flatten)]
+        target: Target,
+        /// The key's id, as `keys create` printed it.
+        #[arg(long)]
+        key_id: Uuid,
+    },
+}
+
+/// Where a change goes: a SQLite file, or a SQL file for `wrangler d1 execute DB --file FILE`.
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct Target {
+    /// Apply to this SQLite database file (created if missing).
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Write the SQL to this file instead, for D1.
+    #[arg(long, value_name = "FILE")]
+    emit_sql: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("tenantry: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), NativeError> {
+    match cli.command {
+        Command::Init(target) => match (target.db, target.emit_sql) {
+            (Some(db), _) => {
+                let bootstrapped = Tenantry::open(&db)?.init()?;
+                print_json(&serde_json::json!({
+                    "tenant_id": bootstrapped.tenant_id,
+                    "api_key": bootstrapped.api_key,
+                }))
+            }
+            (None, file) => emit(file.as_deref(), &admin::init()?.1),
+        },
+        Command::Keys(KeysCommand::Create {
+            target,
+            tenant,
+            scopes,
+        }) => apply(target, Some(tenant), &admin::create_key(tenant, scopes)?),
+        Command::Keys(KeysCommand::Revoke { target, key_id }) => {
+            apply(target, None, &admin::revoke_key(key_id)?)
+        }
+        Command::Serve { db, listen } => serve(db, listen),
+    }
+}
+
+fn apply(target: Target, tenant: Option<Uuid>, change: &AdminChange) -> Result<(), NativeError> {
+    match (target.db, target.emit_sql) {
+        (Some(db), _) => {
+            Tenantry::open(&db)?.apply_key_change(tenant, change)?;
+            print_json(&change.output)
+        }
+        (None, file) => emit(file.as_deref(), change),
+    }
+}
+
+/// Writes the change's SQL to `file` and prints its output.
+fn emit(file: Option<&Path>, change: &AdminChange) -> Result<(), NativeError> {
+    let file =
+        file.ok_or_else(|| NativeError::System("give --db PATH or --emit-sql FILE".into()))?;
+    std::fs::write(file, change.to_sql_file())
+        .map_err(|e| NativeError::System(format!("cannot write `{}`: {e}", file.display())))?;
+    print_json(&change.output)
+}
+
+fn print_json(value: &serde_json::Value) -> Result<(), NativeError> {
+    println!("{value}");
+    Ok(())
+}
+
+fn serve(db: PathBuf, listen: SocketAddr) -> Result<(), NativeError> {
+    let policies = Arc::new(Policies::embedded()?);
+    let first = Tenantry::open(&db)?;
+    if !first.is_initialised()? {
+        let bootstrapped = first.init()?;
+        eprintln!(
+            "tenantry: created `{}` with a platform tenant; its first API key (shown once):",
+            db.display()
+        );
+        print_json(&serde_json::json!({
+            "tenant_id": bootstrapped.tenant_id,
+            "api_key": bootstrapped.api_key,
+        }))?;
+    }
+    drop(first);
+    let pool = Arc::new(Pool::open(db, policies)?);
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(16)
+        .build()
+        .map_err(|e| NativeError::System(format!("cannot start the runtime: {e}")))?
+        .block_on(server::serve(pool, listen))
+}

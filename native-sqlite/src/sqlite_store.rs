@@ -1,0 +1,161 @@
+//! The storage port on SQLite: WAL, a busy timeout so the CLI and a server can share a file,
+//! and one `IMMEDIATE` transaction per create.
+
+use std::path::Path;
+
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
+use tenantry_core::sql::{self, SqlStatement, SqlValue};
+use tenantry_core::store::{NewTenantRecord, StoreError, StoredApiKey, TenantStore};
+use uuid::Uuid;
+
+use crate::migrations;
+
+/// How long a connection waits for another writer before giving up.
+const BUSY_TIMEOUT_MS: u32 = 5_000;
+
+/// One SQLite connection with the schema migrated.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) a database file and migrates it.
+    pub fn open(path: &Path) -> rusqlite::Result<Self> {
+        Self::configure(Connection::open(path)?)
+    }
+
+    /// An in-memory database, migrated; gone when dropped.
+    pub fn open_in_memory() -> rusqlite::Result<Self> {
+        Self::configure(Connection::open_in_memory()?)
+    }
+
+    fn configure(mut conn: Connection) -> rusqlite::Result<Self> {
+        conn.busy_timeout(std::time::Duration::from_millis(u64::from(BUSY_TIMEOUT_MS)))?;
+        // WAL lets readers and one writer share the file; its answer is the mode in force.
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        migrations::apply(&mut conn)?;
+        Ok(Self { conn })
+    }
+
+    /// The connection, for the program's bootstrap and for tests.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs statements in one `IMMEDIATE` transaction: all of them or none.
+    pub fn execute_atomically(&self, statements: &[SqlStatement]) -> Result<(), StoreError> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .map_err(store_error)?;
+        for statement in statements {
+            execute(&tx, statement).map_err(store_error)?;
+        }
+        tx.commit().map_err(store_error)
+    }
+
+    /// Whether a statement returning one boolean (`SELECT EXISTS …`) is true.
+    pub fn exists(&self, sql: &str, params: &[SqlValue]) -> Result<bool, StoreError> {
+        self.conn
+            .prepare_cached(sql)
+            .and_then(|mut s| {
+                s.query_row(rusqlite::params_from_iter(params.iter().map(to_sql)), |r| {
+                    r.get(0)
+                })
+            })
+            .map_err(store_error)
+    }
+}
+
+/// Runs one statement with its values bound.
+pub fn execute(conn: &Connection, statement: &SqlStatement) -> rusqlite::Result<usize> {
+    conn.prepare_cached(statement.sql)?
+        .execute(rusqlite::params_from_iter(
+            statement.params.iter().map(to_sql),
+        ))
+}
+
+fn to_sql(value: &SqlValue) -> rusqlite::types::Value {
+    match value {
+        SqlValue::Null => rusqlite::types::Value::Null,
+        SqlValue::Integer(n) => rusqlite::types::Value::Integer(*n),
+        SqlValue::Text(text) => rusqlite::types::Value::Text(text.clone()),
+    }
+}
+
+/// The one place a SQLite error becomes a store error: a violation of the unique slug index
+/// (extended code `SQLITE_CONSTRAINT_UNIQUE` on `tenants.slug`) is a slug conflict.
+pub fn store_error(error: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(failure, Some(message)) = &error
+        && failure.code == ErrorCode::ConstraintViolation
+        && failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+        && sql::is_slug_unique_violation(message)
+    {
+        return StoreError::SlugTaken;
+    }
+    StoreError::Backend(error.to_string())
+}
+
+impl TenantStore for SqliteStore {
+    async fn api_key(&self, key_id: Uuid) -> Result<Option<StoredApiKey>, StoreError> {
+        let row = self
+            .conn
+            .prepare_cached(sql::FIND_API_KEY)
+            .and_then(|mut statement| {
+                statement
+                    .query_row([key_id.to_string()], |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get::<_, i64>(2)?,
+                            row.get::<_, String>(3)?,
+                            row.get::<_, String>(4)?,
+                            row.get::<_, i64>(5)?,
+                        ))
+                    })
+                    .optional()
+            })
+            .map_err(store_error)?;
+        row.map(|(id, tenant, master, hash, scopes, revoked)| {
+            sql::api_key_from_row(&id, &tenant, master, hash, &scopes, revoked)
+        })
+        .transpose()
+    }
+
+    async fn slugs_in_use(&self, candidates: &[String]) -> Result<Vec<String>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(sql::SLUGS_IN_USE)
+            .map_err(store_error)?;
+        let rows = statement
+            .query_map([sql::json_array(candidates)], |row| row.get::<_, String>(0))
+            .map_err(store_error)?;
+        rows.collect::<Result<_, _>>().map_err(store_error)
+    }
+
+    async fn insert_tenant(&self, record: &NewTenantRecord) -> Result<(), StoreError> {
+        self.execute_atomically(&sql::insert_tenant(record))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_unique_violation_of_the_slug_is_a_slug_conflict() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let conn = store.connection();
+        let insert = "INSERT INTO tenants (id, name, slug, locale, created_at, updated_at) \
+                      VALUES (?1, 'n', ?2, 'en', 't', 't')";
+        conn.execute(insert, ["a", "acme"]).unwrap();
+        let slug_clash = conn.execute(insert, ["b", "ACME"]).unwrap_err();
+        assert_eq!(store_error(slug_clash), StoreError::SlugTaken);
+        let id_clash = conn.execute(insert, ["a", "other"]).unwrap_err();
+        assert!(matches!(store_error(id_clash), StoreError::Backend(_)));
+        let not_null = conn
+            .execute("INSERT INTO tenants (id) VALUES ('c')", [])
+            .unwrap_err();
+        assert!(matches!(store_error(not_null), StoreError::Backend(_)));
+    }
+}
