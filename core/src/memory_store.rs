@@ -53,6 +53,14 @@ impl MemoryStore {
         Ok(())
     }
 
+    /// Marks an API key revoked.
+    pub fn revoke_api_key(&self, key_id: Uuid) -> Result<(), StoreError> {
+        if let Some((_, revoked)) = self.lock()?.keys.get_mut(&key_id) {
+            *revoked = true;
+        }
+        Ok(())
+    }
+
     /// Every tenant created through the port, in order.
     pub fn created(&self) -> Vec<NewTenantRecord> {
         self.lock().map(|s| s.records.clone()).unwrap_or_default()

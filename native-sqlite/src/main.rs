@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use tenantry_core::Policies;
 use tenantry_native::admin::{self, AdminChange};
 use tenantry_native::server::{self, Pool};
-use tenantry_native::{NativeError, Tenantry};
+use tenantry_native::{Bootstrapped, NativeError, SqliteStore, Tenantry};
 use uuid::Uuid;
 
 /// Tenantry: create tenants of a multi-tenant platform (`POST /v1/tenants`).
@@ -28,12 +28,12 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
-    /// Serve the HTTP API. With no flags: `./tenantry.db` (bootstrapped on first start, printing
-    /// the first key once) on 127.0.0.1:8787.
+    /// Serve the HTTP API. With no flags: `./tenantry.db` on 127.0.0.1:8787, bootstrapped on
+    /// first start (the platform tenant's first key is printed once).
     Serve {
-        /// The SQLite database file.
-        #[arg(long, default_value = "tenantry.db")]
-        db: PathBuf,
+        /// The SQLite database file; one given here is not bootstrapped: run `tenantry init` on it.
+        #[arg(long)]
+        db: Option<PathBuf>,
         /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1:8787")]
         listen: SocketAddr,
@@ -88,13 +88,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), NativeError> {
     match cli.command {
         Command::Init(target) => match (target.db, target.emit_sql) {
-            (Some(db), _) => {
-                let bootstrapped = Tenantry::open(&db)?.init()?;
-                print_json(&serde_json::json!({
-                    "tenant_id": bootstrapped.tenant_id,
-                    "api_key": bootstrapped.api_key,
-                }))
-            }
+            (Some(db), _) => print_bootstrapped(&Tenantry::open(&db)?.init()?),
             (None, file) => emit(file.as_deref(), &admin::init()?.1),
         },
         Command::Keys(KeysCommand::Create {
@@ -133,19 +127,28 @@ fn print_json(value: &serde_json::Value) -> Result<(), NativeError> {
     Ok(())
 }
 
-fn serve(db: PathBuf, listen: SocketAddr) -> Result<(), NativeError> {
+/// The database `serve` uses when given none; it is bootstrapped on first start.
+const DEFAULT_DB: &str = "tenantry.db";
+
+fn serve(db: Option<PathBuf>, listen: SocketAddr) -> Result<(), NativeError> {
     let policies = Arc::new(Policies::embedded()?);
-    let first = Tenantry::open(&db)?;
+    let bootstrap = db.is_none();
+    let db = db.unwrap_or_else(|| PathBuf::from(DEFAULT_DB));
+    let first = Tenantry::with_policies(SqliteStore::open(&db)?, policies.clone());
     if !first.is_initialised()? {
-        let bootstrapped = first.init()?;
-        eprintln!(
-            "tenantry: created `{}` with a platform tenant; its first API key (shown once):",
-            db.display()
-        );
-        print_json(&serde_json::json!({
-            "tenant_id": bootstrapped.tenant_id,
-            "api_key": bootstrapped.api_key,
-        }))?;
+        if bootstrap {
+            eprintln!(
+                "tenantry: created `{}` with a platform tenant; its first API key (shown once):",
+                db.display()
+            );
+            print_bootstrapped(&first.init()?)?;
+        } else {
+            eprintln!(
+                "tenantry: `{}` has no platform tenant yet; run `tenantry init --db {}`",
+                db.display(),
+                db.display()
+            );
+        }
     }
     drop(first);
     let pool = Arc::new(Pool::open(db, policies)?);
@@ -155,4 +158,11 @@ fn serve(db: PathBuf, listen: SocketAddr) -> Result<(), NativeError> {
         .build()
         .map_err(|e| NativeError::System(format!("cannot start the runtime: {e}")))?
         .block_on(server::serve(pool, listen))
+}
+
+fn print_bootstrapped(bootstrapped: &Bootstrapped) -> Result<(), NativeError> {
+    print_json(&serde_json::json!({
+        "tenant_id": bootstrapped.tenant_id,
+        "api_key": bootstrapped.api_key,
+    }))
 }

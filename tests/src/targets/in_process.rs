@@ -1,0 +1,90 @@
+//! The in-process SQLite API (no HTTP), on a database file shared by a pool of connections.
+
+use std::sync::Arc;
+
+use tenantry_core::Policies;
+use tenantry_core::http::HttpRequest;
+use tenantry_native::admin;
+use tenantry_native::server::Pool;
+use uuid::Uuid;
+
+use crate::{Request, Response, RowCounts, Target};
+
+/// [`tenantry_native::Tenantry::handle`] on a temporary database file.
+#[derive(Debug)]
+pub struct InProcessTarget {
+    pool: Pool,
+    _dir: tempfile::TempDir,
+}
+
+impl InProcessTarget {
+    /// A fresh database in a temporary folder.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let policies = Arc::new(Policies::embedded().unwrap_or_else(|e| panic!("{e}")));
+        let pool =
+            Pool::open(dir.path().join("tenantry.db"), policies).unwrap_or_else(|e| panic!("{e}"));
+        Self { pool, _dir: dir }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&tenantry_native::Tenantry) -> T) -> T {
+        self.pool.with(f).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+impl Default for InProcessTarget {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Target for InProcessTarget {
+    fn name(&self) -> &str {
+        "in-process"
+    }
+
+    fn send(&self, request: &Request) -> Response {
+        let headers: Vec<(&str, &str)> = request
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let http = HttpRequest {
+            method: &request.method,
+            path: &request.path,
+            headers: &headers,
+            body: &request.body,
+        };
+        let response = self.with(|t| t.handle(http));
+        let mut headers: Vec<(String, String)> = response
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_lowercase(), v.clone()))
+            .collect();
+        headers.push(("content-type".into(), "application/json".into()));
+        Response::new(response.status, headers, response.body)
+    }
+
+    fn bootstrap(&self) -> (Uuid, String) {
+        let bootstrapped = self.with(|t| t.init()).unwrap_or_else(|e| panic!("{e}"));
+        (bootstrapped.tenant_id, bootstrapped.api_key)
+    }
+
+    fn issue_key(&self, tenant: Uuid, scopes: &[&str]) -> (Uuid, String) {
+        let change = admin::create_key(tenant, scopes.iter().map(|s| (*s).to_owned()).collect())
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.with(|t| t.apply_key_change(Some(tenant), &change))
+            .unwrap_or_else(|e| panic!("{e}"));
+        crate::targets::cli::key_of(&change.output)
+    }
+
+    fn revoke_key(&self, key_id: Uuid) {
+        let change = admin::revoke_key(key_id).unwrap_or_else(|e| panic!("{e}"));
+        self.with(|t| t.apply_key_change(None, &change))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    fn count_rows(&self, slug: &str) -> RowCounts {
+        self.with(|t| crate::targets::cli::count_rows_on(t.store().connection(), slug))
+    }
+}

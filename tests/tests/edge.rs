@@ -1,0 +1,15 @@
+//! The same cases and the same race against the edge worker in workerd. Run by
+//! `scripts/test-edge.sh`, which starts the worker with a fresh local D1 (one bootstrap per
+//! database, so the cases and the race share one fixture).
+
+use tenantry_conformance::race::race_for_one_slug;
+use tenantry_conformance::runner::run_all;
+use tenantry_conformance::targets::edge::EdgeTarget;
+
+#[test]
+#[ignore = "needs the worker running in workerd: run scripts/test-edge.sh"]
+fn every_case_then_sixteen_racers_on_the_edge_worker() {
+    let target = EdgeTarget::from_env();
+    let fixture = run_all(&target);
+    race_for_one_slug(&target, &fixture, "race-edge");
+}

@@ -1,0 +1,42 @@
+//! Every case on every native way in, the slug race on each, and the failure and bootstrap
+//! guarantees of the SQLite adapter.
+
+use tenantry_conformance::fixture::Fixture;
+use tenantry_conformance::race::race_for_one_slug;
+use tenantry_conformance::runner::run_all;
+use tenantry_conformance::targets::in_process::InProcessTarget;
+use tenantry_conformance::targets::memory::MemoryTarget;
+use tenantry_conformance::targets::native_http::NativeHttpTarget;
+
+#[test]
+fn every_case_on_core_with_the_memory_store() {
+    run_all(&MemoryTarget::new());
+}
+
+#[test]
+fn every_case_in_process_on_sqlite() {
+    run_all(&InProcessTarget::new());
+}
+
+#[test]
+fn every_case_over_http_on_tenantry_serve() {
+    run_all(&NativeHttpTarget::start());
+}
+
+#[test]
+fn sixteen_racers_for_one_slug_on_the_memory_store() {
+    let target = MemoryTarget::new();
+    race_for_one_slug(&target, &Fixture::set_up(&target), "race-memory");
+}
+
+#[test]
+fn sixteen_racers_for_one_slug_in_process() {
+    let target = InProcessTarget::new();
+    race_for_one_slug(&target, &Fixture::set_up(&target), "race-in-process");
+}
+
+#[test]
+fn sixteen_racers_for_one_slug_over_http() {
+    let target = NativeHttpTarget::start();
+    race_for_one_slug(&target, &Fixture::set_up(&target), "race-http");
+}
