@@ -1,0 +1,61 @@
+//! Tenantry's Cloudflare Worker: a thin shell over `tenantry-core` on D1.
+//!
+//! The worker translates a workerd request into core's [`HttpRequest`], hands it to
+//! [`tenantry_core::http::handle`] with the cached policies, a [`D1Store`], the clock and fresh
+//! random bytes, and translates core's [`HttpResponse`] back. Every rule of the operation lives in
+//! core; this crate only does I/O.
+//!
+//! Build and run it locally with `scripts/edge-dev.sh`; test it with `scripts/test-edge.sh`.
+
+mod d1_store;
+mod exchange;
+mod inputs;
+mod policies;
+
+pub use d1_store::{D1Store, store_error};
+
+use tenantry_core::ApiError;
+use tenantry_core::http::{self, HttpRequest, HttpResponse};
+use worker::{Context, Env, Request, Response, console_error, event};
+
+/// The D1 binding the worker reads and writes, as named in `wrangler.toml`.
+pub const D1_BINDING: &str = "DB";
+
+/// The worker's one entry: every request goes through core's handler.
+///
+/// It never answers with an `Err`: whatever goes wrong becomes core's 500 `internal` body, and
+/// the detail goes to the log.
+#[event(fetch)]
+async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let answer = answer(request, &env).await;
+    if let Some(line) = &answer.log {
+        console_error!("{line}");
+    }
+    exchange::to_worker_response(answer)
+}
+
+/// Core's answer to one request, or core's 500 when the shell cannot even ask.
+async fn answer(request: Request, env: &Env) -> HttpResponse {
+    match try_answer(request, env).await {
+        Ok(response) => response,
+        Err(error) => HttpResponse::from_error(&error),
+    }
+}
+
+async fn try_answer(request: Request, env: &Env) -> Result<HttpResponse, ApiError> {
+    let policies =
+        policies::cached().map_err(|e| ApiError::Internal(format!("policies refused: {e}")))?;
+    let incoming = exchange::read_request(request).await?;
+    let store = D1Store::new(
+        env.d1(D1_BINDING)
+            .map_err(|e| ApiError::Internal(format!("D1 binding `{D1_BINDING}`: {e}")))?,
+    );
+    let headers = incoming.header_pairs();
+    let request = HttpRequest {
+        method: &incoming.method,
+        path: &incoming.path,
+        headers: &headers,
+        body: &incoming.body,
+    };
+    Ok(http::handle(&policies, &store, request, inputs::now()?, inputs::fresh()?).await)
+}
