@@ -17,5 +17,7 @@ edge_fresh_local_d1
 edge_bootstrap_local_d1
 
 echo "==> serving on http://127.0.0.1:$port" >&2
-exec wrangler dev --local --ip 127.0.0.1 --port "$port" --inspector-port "$inspector_port" \
+# Built above; without this wrangler's [build] would run worker-build (and wasm-opt) again.
+# Changes to the Rust code are picked up by running this script again.
+TENANTRY_EDGE_PREBUILT=1 exec wrangler dev --local --ip 127.0.0.1 --port "$port" --inspector-port "$inspector_port" \
   --show-interactive-dev-session=false
