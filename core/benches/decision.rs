@@ -1,1 +1,58 @@
-fn main() {}
+//! The decision path (parse the body, validate it, authorize with the default policies) beside
+//! the bare Cedar `Authorizer::is_authorized` call on the same request.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use tenantry_core::authz::Ask;
+use tenantry_core::{Policies, Principal, validate};
+use uuid::Uuid;
+
+const BODY: &[u8] = br#"{"name":"Acme Corp","owner_email":"ann@acme.test","owner_name":"Ann Example","locale":"en-us","sso_start_url":"https://d-1234567890.awsapps.com/start","sso_region":"eu-west-3"}"#;
+
+fn principal() -> Principal {
+    Principal {
+        key_id: Uuid::from_u128(1),
+        tenant_id: Uuid::from_u128(2),
+        tenant_is_master: true,
+        scopes: vec!["tenants:create".into()],
+    }
+}
+
+fn decision(c: &mut Criterion) {
+    let Ok(policies) = Policies::embedded() else {
+        return eprintln!("the shipped policies do not load");
+    };
+    let principal = principal();
+    let mut group = c.benchmark_group("decision");
+    group.bench_function("parse+validate+authorize", |b| {
+        b.iter(|| {
+            let valid = validate::parse_and_validate(black_box(BODY));
+            valid.map(|valid| policies.authorize(&principal, &Ask::of(&valid)).is_ok())
+        })
+    });
+    group.bench_function("parse+validate", |b| {
+        b.iter(|| validate::parse_and_validate(black_box(BODY)).is_ok())
+    });
+    let Ok(valid) = validate::parse_and_validate(BODY) else {
+        return eprintln!("the benchmark body does not validate");
+    };
+    let ask = Ask::of(&valid);
+    group.bench_function("authorize (build request + is_authorized)", |b| {
+        b.iter(|| {
+            policies
+                .authorize(black_box(&principal), black_box(&ask))
+                .is_ok()
+        })
+    });
+    let Ok((request, entities)) = policies.cedar_request(&principal, &ask) else {
+        return eprintln!("the cedar request does not build");
+    };
+    group.bench_function("bare is_authorized", |b| {
+        b.iter(|| policies.is_authorized(black_box(&request), black_box(&entities)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, decision);
+criterion_main!(benches);

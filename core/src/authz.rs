@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 
 use cedar_policy::{
     Authorizer, Context, Decision, Effect, Entities, Entity, EntityId, EntityTypeName, EntityUid,
@@ -53,7 +54,7 @@ pub enum PolicyError {
 }
 
 /// The caller, as authentication found it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Principal {
     /// The API key's id.
     pub key_id: Uuid,
@@ -100,10 +101,12 @@ pub struct Permit {
     pub policies: Vec<String>,
 }
 
+/// How many callers' entities [`Policies`] keeps built; past this the cache starts afresh.
+const PRINCIPAL_CACHE_LIMIT: usize = 4096;
+
 /// The schema and policy set, parsed and validated once per process or isolate.
 #[derive(Debug)]
 pub struct Policies {
-    schema: Schema,
     set: PolicySet,
     notices: HashMap<PolicyId, String>,
     authorizer: Authorizer,
@@ -111,6 +114,9 @@ pub struct Policies {
     resource: EntityUid,
     tenant_type: EntityTypeName,
     key_type: EntityTypeName,
+    /// A caller's entities depend only on the caller, and callers are few (API keys), so they
+    /// are built once each: building them costs more than the authorization itself.
+    principals: Mutex<HashMap<Principal, Arc<Entities>>>,
 }
 
 impl Policies {
@@ -163,8 +169,7 @@ impl Policies {
         let parse_type = |text: &str| {
             EntityTypeName::from_str(text).map_err(|e| PolicyError::Schema(cedar_message(&e)))
         };
-        Ok(Self {
-            schema,
+        let policies = Self {
             set,
             notices,
             authorizer: Authorizer::new(),
@@ -172,7 +177,58 @@ impl Policies {
             resource: parse_uid(r#"Tenantry::Platform::"platform""#)?,
             tenant_type: parse_type("Tenantry::Tenant")?,
             key_type: parse_type("Tenantry::ApiKey")?,
-        })
+            principals: Mutex::new(HashMap::new()),
+        };
+        policies.check_request_shape(&schema)?;
+        Ok(policies)
+    }
+
+    /// Checks the requests this code builds against the schema, once, at load. Their types are
+    /// fixed by the code (only values vary per request), so a request that fits here fits
+    /// always, and the per-request check can be left out of the hot path.
+    fn check_request_shape(&self, schema: &Schema) -> Result<(), PolicyError> {
+        let principal = Principal {
+            key_id: Uuid::nil(),
+            tenant_id: Uuid::nil(),
+            tenant_is_master: false,
+            scopes: vec![String::new()],
+        };
+        for sso_region in [None, Some("us-east-1")] {
+            let ask = Ask {
+                slug: "shape",
+                slug_derived: false,
+                locale: "en",
+                owner_email_domain: "example.com",
+                sso_region,
+            };
+            let (request, entities) = self
+                .cedar_request(&principal, &ask)
+                .map_err(|e| PolicyError::Invalid(format!("the request does not build: {e:?}")))?;
+            let key = request.principal().cloned();
+            let context = request.context().cloned();
+            if let (Some(key), Some(context)) = (key, context) {
+                Request::new(
+                    key,
+                    self.action.clone(),
+                    self.resource.clone(),
+                    context,
+                    Some(schema),
+                )
+                .map_err(|e| {
+                    PolicyError::Invalid(format!(
+                        "the request Tenantry builds does not fit the schema: {}",
+                        cedar_message(&e)
+                    ))
+                })?;
+            }
+            Entities::from_entities(entities.iter().cloned(), Some(schema)).map_err(|e| {
+                PolicyError::Invalid(format!(
+                    "the entities Tenantry builds do not fit the schema: {}",
+                    cedar_message(&e)
+                ))
+            })?;
+        }
+        Ok(())
     }
 
     /// The one authorization chokepoint: builds the Cedar request (checked against the schema),
@@ -204,10 +260,74 @@ impl Policies {
         &self,
         principal: &Principal,
         ask: &Ask<'_>,
-    ) -> Result<(Request, Entities), ApiError> {
-        let internal = |what: &str, e: &dyn std::error::Error| {
-            ApiError::Internal(format!("building the cedar {what}: {e}"))
-        };
+    ) -> Result<(Request, Arc<Entities>), ApiError> {
+        let key = EntityUid::from_type_name_and_id(
+            self.key_type.clone(),
+            EntityId::new(principal.key_id.to_string()),
+        );
+        let entities = self.entities_of(principal)?;
+        let mut context = vec![
+            (
+                "slug".to_owned(),
+                RestrictedExpression::new_string(ask.slug.to_owned()),
+            ),
+            (
+                "slug_derived".to_owned(),
+                RestrictedExpression::new_bool(ask.slug_derived),
+            ),
+            (
+                "locale".to_owned(),
+                RestrictedExpression::new_string(ask.locale.to_owned()),
+            ),
+            (
+                "owner_email_domain".to_owned(),
+                RestrictedExpression::new_string(ask.owner_email_domain.to_owned()),
+            ),
+            (
+                "has_sso".to_owned(),
+                RestrictedExpression::new_bool(ask.sso_region.is_some()),
+            ),
+        ];
+        if let Some(region) = ask.sso_region {
+            context.push((
+                "sso_region".to_owned(),
+                RestrictedExpression::new_string(region.to_owned()),
+            ));
+        }
+        let context = Context::from_pairs(context).map_err(|e| internal("context", &e))?;
+        // Checked against the schema at load (`check_request_shape`); see there why once is enough.
+        let request = Request::new(
+            key,
+            self.action.clone(),
+            self.resource.clone(),
+            context,
+            None,
+        )
+        .map_err(|e| internal("request", &e))?;
+        Ok((request, entities))
+    }
+
+    /// The caller's entities (its key and its tenant), built once per caller.
+    fn entities_of(&self, principal: &Principal) -> Result<Arc<Entities>, ApiError> {
+        if let Some(entities) = self
+            .principals
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(principal).cloned())
+        {
+            return Ok(entities);
+        }
+        let entities = Arc::new(self.build_entities(principal)?);
+        if let Ok(mut cache) = self.principals.lock() {
+            if cache.len() >= PRINCIPAL_CACHE_LIMIT {
+                cache.clear();
+            }
+            cache.insert(principal.clone(), entities.clone());
+        }
+        Ok(entities)
+    }
+
+    fn build_entities(&self, principal: &Principal) -> Result<Entities, ApiError> {
         let tenant = EntityUid::from_type_name_and_id(
             self.tenant_type.clone(),
             EntityId::new(principal.tenant_id.to_string()),
@@ -241,46 +361,8 @@ impl Policies {
             HashSet::from([tenant]),
         )
         .map_err(|e| internal("key entity", &e))?;
-        let entities = Entities::from_entities([tenant_entity, key_entity], None)
-            .map_err(|e| internal("entities", &e))?;
-        let mut context = vec![
-            (
-                "slug".to_owned(),
-                RestrictedExpression::new_string(ask.slug.to_owned()),
-            ),
-            (
-                "slug_derived".to_owned(),
-                RestrictedExpression::new_bool(ask.slug_derived),
-            ),
-            (
-                "locale".to_owned(),
-                RestrictedExpression::new_string(ask.locale.to_owned()),
-            ),
-            (
-                "owner_email_domain".to_owned(),
-                RestrictedExpression::new_string(ask.owner_email_domain.to_owned()),
-            ),
-            (
-                "has_sso".to_owned(),
-                RestrictedExpression::new_bool(ask.sso_region.is_some()),
-            ),
-        ];
-        if let Some(region) = ask.sso_region {
-            context.push((
-                "sso_region".to_owned(),
-                RestrictedExpression::new_string(region.to_owned()),
-            ));
-        }
-        let context = Context::from_pairs(context).map_err(|e| internal("context", &e))?;
-        let request = Request::new(
-            key,
-            self.action.clone(),
-            self.resource.clone(),
-            context,
-            Some(&self.schema),
-        )
-        .map_err(|e| internal("request", &e))?;
-        Ok((request, entities))
+        Entities::from_entities([tenant_entity, key_entity], None)
+            .map_err(|e| internal("entities", &e))
     }
 
     /// The bare authorizer call on a prepared request, for the benchmark's baseline.
@@ -289,6 +371,10 @@ impl Policies {
             .is_authorized(request, &self.set, entities)
             .decision()
     }
+}
+
+fn internal(what: &str, error: &dyn std::error::Error) -> ApiError {
+    ApiError::Internal(format!("building the cedar {what}: {error}"))
 }
 
 /// Cedar's message with its sources, on one line.

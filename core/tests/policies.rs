@@ -173,3 +173,21 @@ fn an_operator_rule_on_the_context_takes_effect() {
     assert_eq!(ids, ["sso-only-in-eu"]);
     assert!(notices[0].contains("EU"));
 }
+
+#[test]
+fn a_schema_that_the_built_requests_do_not_fit_is_refused_at_load() {
+    let schema = DEFAULT_SCHEMA.replace("has_sso: Bool,", "");
+    assert_ne!(schema, DEFAULT_SCHEMA);
+    let error = Policies::load(&schema, DEFAULT_POLICY_FILES).unwrap_err();
+    let PolicyError::Invalid(message) = &error else {
+        panic!("{error:?}")
+    };
+    assert!(message.contains("does not fit the schema"), "{message}");
+    let entity_schema =
+        DEFAULT_SCHEMA.replace("is_master: Bool,", "is_master: Bool, region: String,");
+    let error = Policies::load(&entity_schema, DEFAULT_POLICY_FILES).unwrap_err();
+    assert!(
+        error.to_string().contains("entities Tenantry builds"),
+        "{error}"
+    );
+}

@@ -1,0 +1,191 @@
+//! The `tenantry` program as an operator uses it.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "the helpers of a test fail it loudly on any error"
+)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use tenantry_core::CreateTenantRequest;
+use tenantry_native::Tenantry;
+
+fn tenantry(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tenantry"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn snapshot(db: &Path) -> Vec<(String, i64)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    ["tenants", "api_keys", "users", "invites", "audit_log"]
+        .iter()
+        .map(|t| {
+            let n = conn
+                .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+                .unwrap();
+            ((*t).to_owned(), n)
+        })
+        .collect()
+}
+
+#[test]
+fn init_prints_a_working_key_once_and_refuses_a_second_time_changing_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = json(&tenantry(dir.path(), &["init", "--db", "t.db"]));
+    let key = first["api_key"].as_str().unwrap();
+    let tenant = first["tenant_id"].as_str().unwrap();
+    assert!(key.starts_with("tnty_"));
+    let before = snapshot(&dir.path().join("t.db"));
+    let again = tenantry(dir.path(), &["init", "--db", "t.db"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already has a platform"));
+    assert!(again.stdout.is_empty(), "no second key is printed");
+    assert_eq!(snapshot(&dir.path().join("t.db")), before);
+    // The printed key creates tenants.
+    let tenantry = Tenantry::open(&dir.path().join("t.db")).unwrap();
+    let request = CreateTenantRequest {
+        name: "First".into(),
+        owner_email: "f@first.test".into(),
+        owner_name: "F".into(),
+        ..CreateTenantRequest::default()
+    };
+    assert!(tenantry.create_tenant(key, tenant, &request).is_ok());
+}
+
+#[test]
+fn keys_are_issued_with_their_scopes_and_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = json(&tenantry(dir.path(), &["init", "--db", "t.db"]));
+    let tenant = master["tenant_id"].as_str().unwrap();
+    let issued = json(&tenantry(
+        dir.path(),
+        &[
+            "keys", "create", "--db", "t.db", "--tenant", tenant, "--scope", "a", "--scope", "b",
+        ],
+    ));
+    let key_id = issued["key_id"].as_str().unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    let scopes: String = conn
+        .query_row("SELECT scopes FROM api_keys WHERE id = ?1", [key_id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(scopes, r#"["a","b"]"#);
+    json(&tenantry(
+        dir.path(),
+        &["keys", "revoke", "--db", "t.db", "--key-id", key_id],
+    ));
+    let revoked: bool = conn
+        .query_row(
+            "SELECT revoked_at IS NOT NULL FROM api_keys WHERE id = ?1",
+            [key_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(revoked);
+    let unknown = tenantry(
+        dir.path(),
+        &[
+            "keys",
+            "create",
+            "--db",
+            "t.db",
+            "--tenant",
+            &uuid::Uuid::nil().to_string(),
+        ],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no tenant"));
+}
+
+#[test]
+fn emitted_sql_bootstraps_a_database_the_way_d1_would_run_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let boot = json(&tenantry(dir.path(), &["init", "--emit-sql", "boot.sql"]));
+    let tenant = boot["tenant_id"].as_str().unwrap();
+    let key = json(&tenantry(
+        dir.path(),
+        &[
+            "keys",
+            "create",
+            "--emit-sql",
+            "key.sql",
+            "--tenant",
+            tenant,
+            "--scope",
+            "tenants:create",
+        ],
+    ));
+    assert!(
+        !dir.path().join("t.db").exists(),
+        "--emit-sql touches no database"
+    );
+    // What `wrangler d1 execute --file` does: run the file on the migrated database.
+    let tenantry_db = Tenantry::open(&dir.path().join("t.db")).unwrap();
+    for file in ["boot.sql", "key.sql"] {
+        let sql = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        tenantry_db
+            .store()
+            .connection()
+            .execute_batch(&sql)
+            .unwrap();
+    }
+    let request = CreateTenantRequest {
+        name: "Edge Co".into(),
+        owner_email: "e@edge.test".into(),
+        owner_name: "E".into(),
+        ..CreateTenantRequest::default()
+    };
+    for api_key in [&boot["api_key"], &key["api_key"]] {
+        let created = tenantry_db.create_tenant(api_key.as_str().unwrap(), tenant, &request);
+        assert!(created.is_ok(), "{created:?}");
+    }
+    // A second bootstrap file fails on a bootstrapped database (the one-master index).
+    json(&tenantry(dir.path(), &["init", "--emit-sql", "boot2.sql"]));
+    let sql = std::fs::read_to_string(dir.path().join("boot2.sql")).unwrap();
+    assert!(
+        tenantry_db
+            .store()
+            .connection()
+            .execute_batch(&sql)
+            .is_err()
+    );
+}
+
+#[test]
+fn every_command_has_help() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["--help"][..],
+        &["init", "--help"],
+        &["keys", "create", "--help"],
+        &["keys", "revoke", "--help"],
+        &["serve", "--help"],
+    ] {
+        let output = tenantry(dir.path(), args);
+        assert!(output.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("Usage"),
+            "{args:?}"
+        );
+    }
+    let neither = tenantry(dir.path(), &["init"]);
+    assert_eq!(
+        neither.status.code(),
+        Some(2),
+        "init needs --db or --emit-sql"
+    );
+}
