@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Every test of the project, as CI runs it (the README's test command):
+# formatting and lints, core built for wasm32, the native suites (core, SQLite, the conformance
+# cases on core+memory, in-process and `tenantry serve`), and the edge worker in workerd.
+# Needs the tools of scripts/install-tools.sh.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+step "formatting"
+cargo fmt --all -- --check
+
+step "lints (native crates, then the worker for wasm32)"
+cargo clippy --all-targets -- -D warnings
+cargo clippy -p tenantry-edge --target wasm32-unknown-unknown -- -D warnings
+
+step "core builds for wasm32-unknown-unknown"
+cargo build -p tenantry-core --target wasm32-unknown-unknown
+
+step "native tests: core, SQLite adapter, program, conformance on core+memory, in-process, HTTP"
+cargo test
+
+step "edge: the conformance cases against the worker in workerd"
+scripts/test-edge.sh
