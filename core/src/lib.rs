@@ -7,6 +7,8 @@ pub mod flow;
 pub mod http;
 pub mod memory_store;
 pub mod model;
+#[cfg(feature = "wasm")]
+pub mod preview;
 pub mod slug;
 pub mod sql;
 pub mod sso;

@@ -81,6 +81,12 @@ pub struct ValidTenant {
 pub fn parse_and_validate(body: &[u8]) -> Result<ValidTenant, ApiError> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+    validate_value(&value)
+}
+
+/// Validates a body that is already JSON, by the rules of [`parse_and_validate`] (which calls
+/// it): the browser preview hands the form's draft here, so it answers as the server does.
+pub fn validate_value(value: &Value) -> Result<ValidTenant, ApiError> {
     let Value::Object(object) = value else {
         let mut problems = BTreeMap::new();
         problems.insert("body".to_owned(), "must be a JSON object".to_owned());
@@ -92,7 +98,7 @@ pub fn parse_and_validate(body: &[u8]) -> Result<ValidTenant, ApiError> {
             problems.insert(key.clone(), "is not a known field".to_owned());
         }
     }
-    let mut text = |field: &str| string_field(&object, field, &mut problems);
+    let mut text = |field: &str| string_field(object, field, &mut problems);
     let fields = Fields {
         name: text("name"),
         slug: text("slug"),
