@@ -125,37 +125,21 @@ impl Policies {
         Self::load(DEFAULT_SCHEMA, DEFAULT_POLICY_FILES)
     }
 
+    /// The policies shipped in `policies/`, parsed but not validated against the schema: for a
+    /// build that validated them at build time (the edge worker's `build.rs` calls
+    /// [`Policies::embedded`] and fails the build if they do not validate). Leaving the schema
+    /// and validator out of the worker keeps its upload small.
+    pub fn embedded_prevalidated() -> Result<Self, PolicyError> {
+        Self::from_set(parse_named(DEFAULT_POLICY_FILES)?)
+    }
+
     /// Parses a schema and policy files, names each policy by its `@id`, and validates them in
     /// strict mode. Every `forbid` must carry a `@notice`.
     pub fn load(schema_text: &str, files: &[(&str, &str)]) -> Result<Self, PolicyError> {
         let (schema, _warnings) = Schema::from_cedarschema_str(schema_text)
             .map_err(|e| PolicyError::Schema(cedar_message(&e)))?;
-        let mut set = PolicySet::new();
-        let mut notices = HashMap::new();
-        for (file, text) in files {
-            let parsed = PolicySet::from_str(text).map_err(|e| PolicyError::Parse {
-                file: (*file).to_owned(),
-                message: cedar_message(&e),
-            })?;
-            for policy in parsed.policies() {
-                let id = policy
-                    .annotation("id")
-                    .ok_or_else(|| PolicyError::MissingId {
-                        file: (*file).to_owned(),
-                    })?;
-                let named: Policy = policy.new_id(PolicyId::new(id));
-                if policy.effect() == Effect::Forbid {
-                    let notice = policy
-                        .annotation("notice")
-                        .filter(|n| !n.trim().is_empty())
-                        .ok_or_else(|| PolicyError::MissingNotice(id.to_owned()))?;
-                    notices.insert(named.id().clone(), notice.to_owned());
-                }
-                set.add(named)
-                    .map_err(|_| PolicyError::DuplicateId(id.to_owned()))?;
-            }
-        }
-        let validation = Validator::new(schema.clone()).validate(&set, ValidationMode::Strict);
+        let named = parse_named(files)?;
+        let validation = Validator::new(schema.clone()).validate(&named.0, ValidationMode::Strict);
         if !validation.validation_passed() {
             let messages: Vec<String> = validation
                 .validation_errors()
@@ -163,13 +147,19 @@ impl Policies {
                 .collect();
             return Err(PolicyError::Invalid(messages.join("; ")));
         }
+        let policies = Self::from_set(named)?;
+        policies.check_request_shape(&schema)?;
+        Ok(policies)
+    }
+
+    fn from_set((set, notices): (PolicySet, HashMap<PolicyId, String>)) -> Result<Self, PolicyError> {
         let parse_uid = |text: &str| {
             EntityUid::from_str(text).map_err(|e| PolicyError::Schema(cedar_message(&e)))
         };
         let parse_type = |text: &str| {
             EntityTypeName::from_str(text).map_err(|e| PolicyError::Schema(cedar_message(&e)))
         };
-        let policies = Self {
+        Ok(Self {
             set,
             notices,
             authorizer: Authorizer::new(),
@@ -178,9 +168,7 @@ impl Policies {
             tenant_type: parse_type("Tenantry::Tenant")?,
             key_type: parse_type("Tenantry::ApiKey")?,
             principals: Mutex::new(HashMap::new()),
-        };
-        policies.check_request_shape(&schema)?;
-        Ok(policies)
+        })
     }
 
     /// Checks the requests this code builds against the schema, once, at load. Their types are
@@ -371,6 +359,33 @@ impl Policies {
             .is_authorized(request, &self.set, entities)
             .decision()
     }
+}
+
+/// Parses policy files, names each policy by its `@id`, and collects the `forbid`s' notices.
+fn parse_named(files: &[(&str, &str)]) -> Result<(PolicySet, HashMap<PolicyId, String>), PolicyError> {
+    let mut set = PolicySet::new();
+    let mut notices = HashMap::new();
+    for (file, text) in files {
+        let parsed = PolicySet::from_str(text).map_err(|e| PolicyError::Parse {
+            file: (*file).to_owned(),
+            message: cedar_message(&e),
+        })?;
+        for policy in parsed.policies() {
+            let id = policy.annotation("id").ok_or_else(|| PolicyError::MissingId {
+                file: (*file).to_owned(),
+            })?;
+            let named: Policy = policy.new_id(PolicyId::new(id));
+            if policy.effect() == Effect::Forbid {
+                let notice = policy
+                    .annotation("notice")
+                    .filter(|n| !n.trim().is_empty())
+                    .ok_or_else(|| PolicyError::MissingNotice(id.to_owned()))?;
+                notices.insert(named.id().clone(), notice.to_owned());
+            }
+            set.add(named).map_err(|_| PolicyError::DuplicateId(id.to_owned()))?;
+        }
+    }
+    Ok((set, notices))
 }
 
 fn internal(what: &str, error: &dyn std::error::Error) -> ApiError {

@@ -1,4 +1,5 @@
-//! The policy set, parsed and validated once per isolate.
+//! The policy set, parsed once per isolate. `build.rs` validated it against the schema when the
+//! worker was built, so the worker carries no schema validator (see `Policies::embedded_prevalidated`).
 
 use std::rc::Rc;
 
@@ -7,7 +8,7 @@ use tenantry_core::{Policies, PolicyError};
 thread_local! {
     /// Parsed on the isolate's first request and kept for all that follow (a Workers isolate is
     /// single-threaded, so one thread-local is one per isolate).
-    static POLICIES: Result<Rc<Policies>, PolicyError> = Policies::embedded().map(Rc::new);
+    static POLICIES: Result<Rc<Policies>, PolicyError> = Policies::embedded_prevalidated().map(Rc::new);
 }
 
 /// The embedded policies, or why they were refused (then every request answers 500).
