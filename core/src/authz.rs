@@ -152,7 +152,9 @@ impl Policies {
         Ok(policies)
     }
 
-    fn from_set((set, notices): (PolicySet, HashMap<PolicyId, String>)) -> Result<Self, PolicyError> {
+    fn from_set(
+        (set, notices): (PolicySet, HashMap<PolicyId, String>),
+    ) -> Result<Self, PolicyError> {
         let parse_uid = |text: &str| {
             EntityUid::from_str(text).map_err(|e| PolicyError::Schema(cedar_message(&e)))
         };
@@ -362,7 +364,9 @@ impl Policies {
 }
 
 /// Parses policy files, names each policy by its `@id`, and collects the `forbid`s' notices.
-fn parse_named(files: &[(&str, &str)]) -> Result<(PolicySet, HashMap<PolicyId, String>), PolicyError> {
+fn parse_named(
+    files: &[(&str, &str)],
+) -> Result<(PolicySet, HashMap<PolicyId, String>), PolicyError> {
     let mut set = PolicySet::new();
     let mut notices = HashMap::new();
     for (file, text) in files {
@@ -371,9 +375,11 @@ fn parse_named(files: &[(&str, &str)]) -> Result<(PolicySet, HashMap<PolicyId, S
             message: cedar_message(&e),
         })?;
         for policy in parsed.policies() {
-            let id = policy.annotation("id").ok_or_else(|| PolicyError::MissingId {
-                file: (*file).to_owned(),
-            })?;
+            let id = policy
+                .annotation("id")
+                .ok_or_else(|| PolicyError::MissingId {
+                    file: (*file).to_owned(),
+                })?;
             let named: Policy = policy.new_id(PolicyId::new(id));
             if policy.effect() == Effect::Forbid {
                 let notice = policy
@@ -382,7 +388,8 @@ fn parse_named(files: &[(&str, &str)]) -> Result<(PolicySet, HashMap<PolicyId, S
                     .ok_or_else(|| PolicyError::MissingNotice(id.to_owned()))?;
                 notices.insert(named.id().clone(), notice.to_owned());
             }
-            set.add(named).map_err(|_| PolicyError::DuplicateId(id.to_owned()))?;
+            set.add(named)
+                .map_err(|_| PolicyError::DuplicateId(id.to_owned()))?;
         }
     }
     Ok((set, notices))

@@ -196,7 +196,11 @@ fn a_schema_that_the_built_requests_do_not_fit_is_refused_at_load() {
 fn the_prevalidated_set_decides_like_the_validated_one() {
     let validated = Policies::embedded().unwrap();
     let prevalidated = Policies::embedded_prevalidated().unwrap();
-    for (is_master, scopes) in [(true, vec!["tenants:create"]), (true, vec![]), (false, vec!["tenants:create"])] {
+    for (is_master, scopes) in [
+        (true, vec!["tenants:create"]),
+        (true, vec![]),
+        (false, vec!["tenants:create"]),
+    ] {
         let principal = Principal {
             key_id: Uuid::from_u128(1),
             tenant_id: Uuid::from_u128(2),
@@ -210,6 +214,9 @@ fn the_prevalidated_set_decides_like_the_validated_one() {
             owner_email_domain: "acme.test",
             sso_region: None,
         };
-        assert_eq!(validated.authorize(&principal, &ask), prevalidated.authorize(&principal, &ask));
+        assert_eq!(
+            validated.authorize(&principal, &ask),
+            prevalidated.authorize(&principal, &ask)
+        );
     }
 }

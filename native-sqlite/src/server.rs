@@ -15,23 +15,31 @@ use tenantry_core::http::{HttpRequest, HttpResponse};
 use tenantry_core::validate::MAX_BODY_BYTES;
 use tenantry_core::{ApiError, Policies};
 
+use crate::sqlite_store::WriteGate;
 use crate::{NativeError, SqliteStore, Tenantry};
 
-/// A pool of connections to one database file, each a [`Tenantry`] sharing the policies.
+/// A pool of connections to one database file, each a [`Tenantry`] sharing the policies and
+/// one [`WriteGate`].
 #[derive(Debug)]
 pub struct Pool {
     path: PathBuf,
     policies: Arc<Policies>,
+    gate: WriteGate,
     idle: Mutex<Vec<Tenantry>>,
 }
 
 impl Pool {
     /// A pool on a database file (opened and migrated once here, to fail early).
     pub fn open(path: PathBuf, policies: Arc<Policies>) -> Result<Self, NativeError> {
-        let first = Tenantry::with_policies(SqliteStore::open(&path)?, policies.clone());
+        let gate = WriteGate::default();
+        let first = Tenantry::with_policies(
+            SqliteStore::open_gated(&path, gate.clone())?,
+            policies.clone(),
+        );
         Ok(Self {
             path,
             policies,
+            gate,
             idle: Mutex::new(vec![first]),
         })
     }
@@ -42,7 +50,10 @@ impl Pool {
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let tenantry = match idle {
             Some(tenantry) => tenantry,
-            None => Tenantry::with_policies(SqliteStore::open(&self.path)?, self.policies.clone()),
+            None => Tenantry::with_policies(
+                SqliteStore::open_gated(&self.path, self.gate.clone())?,
+                self.policies.clone(),
+            ),
         };
         let result = f(&tenantry);
         if let Ok(mut idle) = self.idle.lock() {

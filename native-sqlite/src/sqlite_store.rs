@@ -2,6 +2,7 @@
 //! and one `IMMEDIATE` transaction per create.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
 use tenantry_core::sql::{self, SqlStatement, SqlValue};
@@ -13,30 +14,43 @@ use crate::migrations;
 /// How long a connection waits for another writer before giving up.
 const BUSY_TIMEOUT_MS: u32 = 5_000;
 
+/// A lock that the connections of one process take around each write transaction.
+///
+/// SQLite lets one writer in at a time; connections that collide wait in its busy handler, which
+/// sleeps in steps of milliseconds. Queuing on a mutex in the process instead hands the write
+/// lock over at once. Other processes (the CLI beside a server) still meet the busy timeout.
+pub type WriteGate = Arc<Mutex<()>>;
+
 /// One SQLite connection with the schema migrated.
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Connection,
+    gate: WriteGate,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) a database file and migrates it.
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
-        Self::configure(Connection::open(path)?)
+        Self::open_gated(path, WriteGate::default())
+    }
+
+    /// Opens a database file for a pool whose connections share one [`WriteGate`].
+    pub fn open_gated(path: &Path, gate: WriteGate) -> rusqlite::Result<Self> {
+        Self::configure(Connection::open(path)?, gate)
     }
 
     /// An in-memory database, migrated; gone when dropped.
     pub fn open_in_memory() -> rusqlite::Result<Self> {
-        Self::configure(Connection::open_in_memory()?)
+        Self::configure(Connection::open_in_memory()?, WriteGate::default())
     }
 
-    fn configure(mut conn: Connection) -> rusqlite::Result<Self> {
+    fn configure(mut conn: Connection, gate: WriteGate) -> rusqlite::Result<Self> {
         conn.busy_timeout(std::time::Duration::from_millis(u64::from(BUSY_TIMEOUT_MS)))?;
         // WAL lets readers and one writer share the file; its answer is the mode in force.
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
         conn.pragma_update(None, "foreign_keys", true)?;
         migrations::apply(&mut conn)?;
-        Ok(Self { conn })
+        Ok(Self { conn, gate })
     }
 
     /// The connection, for the program's bootstrap and for tests.
@@ -46,6 +60,11 @@ impl SqliteStore {
 
     /// Runs statements in one `IMMEDIATE` transaction: all of them or none.
     pub fn execute_atomically(&self, statements: &[SqlStatement]) -> Result<(), StoreError> {
+        // A poisoned gate guards nothing (SQLite holds the data); carry on without it.
+        let _turn = self
+            .gate
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(store_error)?;
         for statement in statements {

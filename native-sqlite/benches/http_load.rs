@@ -1,0 +1,174 @@
+//! A bounded load on 127.0.0.1: client threads creating tenants with unique slugs over keep-alive
+//! HTTP, reporting throughput and p50/p99 latency, beside the storage floor measured in the same
+//! run on the same database file.
+//!
+//! By default it starts `tenantry serve` on a fresh database. To load another server (the edge
+//! worker in workerd), set `TENANTRY_LOAD_URL`, `TENANTRY_LOAD_KEY` and `TENANTRY_LOAD_TENANT`.
+//! `TENANTRY_LOAD_CLIENTS` (default 8) and `TENANTRY_LOAD_REQUESTS` (per client, default 250)
+//! bound the load.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tenantry_core::sql;
+use tenantry_native::{SqliteStore, Tenantry, system};
+
+mod support;
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A `tenantry serve` started for the run, stopped when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_native(db: &std::path::Path) -> Option<(Server, String, String, String)> {
+    let bootstrapped = Tenantry::open(db).ok()?.init().ok()?;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantry"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    let mut lines = BufReader::new(child.stderr.take()?).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| l.split("listening on ").nth(1).map(str::to_owned))?;
+    std::thread::spawn(move || lines.for_each(drop));
+    Some((
+        Server(child),
+        url,
+        bootstrapped.api_key,
+        bootstrapped.tenant_id.to_string(),
+    ))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(index).copied().unwrap_or_default()
+}
+
+fn main() {
+    let clients = env_number("TENANTRY_LOAD_CLIENTS", 8);
+    let per_client = env_number("TENANTRY_LOAD_REQUESTS", 250);
+    let Ok(dir) = tempfile::tempdir() else {
+        return eprintln!("no temporary folder");
+    };
+    let db = dir.path().join("load.db");
+    let (server, url, key, tenant) = match std::env::var("TENANTRY_LOAD_URL") {
+        Ok(url) => {
+            let var = |n: &str| std::env::var(n).unwrap_or_default();
+            (
+                None,
+                url,
+                var("TENANTRY_LOAD_KEY"),
+                var("TENANTRY_LOAD_TENANT"),
+            )
+        }
+        Err(_) => match start_native(&db) {
+            Some((server, url, key, tenant)) => (Some(server), url, key, tenant),
+            None => return eprintln!("could not start tenantry serve"),
+        },
+    };
+    let run = format!("{}", std::process::id());
+    let started = Instant::now();
+    let results: Vec<(Duration, u16)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..clients)
+            .map(|client| {
+                let (url, key, tenant, run) = (&url, &key, &tenant, &run);
+                scope.spawn(move || {
+                    let agent = ureq::Agent::config_builder()
+                        .http_status_as_error(false)
+                        .timeout_global(Some(Duration::from_secs(30)))
+                        .build()
+                        .new_agent();
+                    (0..per_client)
+                        .map(|i| {
+                            let body = format!(
+                                r#"{{"name":"Load Co","slug":"load-{run}-{client}-{i}","owner_email":"l@load.test","owner_name":"L"}}"#
+                            );
+                            let sent = Instant::now();
+                            let status = agent
+                                .post(format!("{url}/v1/tenants"))
+                                .header("X-API-Key", key)
+                                .header("X-Tenant-ID", tenant)
+                                .header("Content-Type", "application/json")
+                                .send(body)
+                                .map(|mut r| {
+                                    let _ = r.body_mut().read_to_string();
+                                    r.status().as_u16()
+                                })
+                                .unwrap_or(0);
+                            (sent.elapsed(), status)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let elapsed = started.elapsed();
+    drop(server);
+    let created = results.iter().filter(|(_, s)| *s == 201).count();
+    let mut latencies: Vec<Duration> = results.iter().map(|(d, _)| *d).collect();
+    latencies.sort_unstable();
+    println!("target: {url}");
+    println!("load: {clients} clients x {per_client} creates, keep-alive, 127.0.0.1");
+    println!(
+        "created: {created} of {} (other statuses: {})",
+        results.len(),
+        results.len() - created
+    );
+    println!(
+        "throughput: {:.0} creates/s over {elapsed:.2?}",
+        created as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "latency: p50 {:.2?}, p99 {:.2?}, max {:.2?}",
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        percentile(&latencies, 1.0)
+    );
+    if std::env::var("TENANTRY_LOAD_URL").is_err() {
+        floor(&db, results.len());
+    }
+}
+
+/// The storage floor on the same file: the bare transaction writing the same four rows, in a
+/// loop on one connection, as many times as the load sent creates.
+fn floor(db: &std::path::Path, count: usize) {
+    let Ok(store) = SqliteStore::open(db) else {
+        return eprintln!("cannot reopen the database");
+    };
+    let Ok(actor) = system::uuid() else { return };
+    let started = Instant::now();
+    let written = (0..count)
+        .filter_map(|i| support::floor_record(actor, format!("floor-{i}")))
+        .filter(|record| {
+            store
+                .execute_atomically(&sql::insert_tenant(record))
+                .is_ok()
+        })
+        .count();
+    let elapsed = started.elapsed();
+    println!(
+        "floor (bare transaction, same file, one connection): {:.0} creates/s ({written} in {elapsed:.2?})",
+        written as f64 / elapsed.as_secs_f64()
+    );
+}
