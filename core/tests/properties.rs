@@ -1,0 +1,177 @@
+//! Properties of validation and the handler over generated input.
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use tenantry_core::api_key::{IssuedKey, KEY_RANDOM_BYTES};
+use tenantry_core::http::{HttpRequest, handle};
+use tenantry_core::memory_store::MemoryStore;
+use tenantry_core::store::{CREATE_SCOPE, MasterTenant, NewApiKey};
+use tenantry_core::validate::{SlugChoice, ValidTenant, parse_and_validate, validate};
+use tenantry_core::{CreateTenantRequest, FRESH_RANDOM_BYTES, Fresh, Policies, Timestamp};
+use uuid::Uuid;
+
+/// Any JSON value, a few levels deep, with the field names of the contract among the keys.
+fn any_json() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        Just("name".to_owned()),
+        Just("slug".to_owned()),
+        Just("owner_email".to_owned()),
+        Just("owner_name".to_owned()),
+        Just("locale".to_owned()),
+        Just("sso_start_url".to_owned()),
+        Just("sso_region".to_owned()),
+        ".{0,12}",
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        ".{0,80}".prop_map(Value::from),
+        "[a-z]{1,10}@[a-z]{1,10}\\.[a-z]{2,4}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 32, 8, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..8).prop_map(Value::from),
+            prop::collection::btree_map(key.clone(), inner, 0..9)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// A request that every rule accepts.
+fn valid_request() -> impl Strategy<Value = CreateTenantRequest> {
+    (
+        "[A-Za-z][A-Za-z0-9 .,&'-]{0,60}[A-Za-z0-9]",
+        prop::option::of("[a-z0-9]{3,20}"),
+        "[a-z0-9]{1,8}([._+-][a-z0-9]{1,8}){0,2}@[a-zA-Z0-9]([a-zA-Z0-9-]{0,10}[a-zA-Z0-9])?\\.[a-zA-Z]{2,6}",
+        "[A-Za-z][A-Za-z .'-]{0,40}",
+        prop::option::of(prop_oneof![Just("en"), Just("fr-ca"), Just("EN-gb"), Just("zh-hant-TW"), Just("de")]),
+        prop::option::of(prop_oneof![Just("us-east-1"), Just("eu-west-3"), Just("ap-southeast-2")]),
+    )
+        .prop_map(|(name, slug, email, owner, locale, region)| CreateTenantRequest {
+            name,
+            slug,
+            owner_email: email,
+            owner_name: owner,
+            locale: locale.map(str::to_owned),
+            sso_start_url: region.map(|_| "https://d-1234567890.awsapps.com/start".to_owned()),
+            sso_region: region.map(str::to_owned),
+        })
+}
+
+/// The request a valid tenant normalises to.
+fn as_request(valid: &ValidTenant) -> CreateTenantRequest {
+    CreateTenantRequest {
+        name: valid.name.clone(),
+        slug: match &valid.slug {
+            SlugChoice::Given(slug) => Some(slug.clone()),
+            SlugChoice::Derived(_) => None,
+        },
+        owner_email: valid.owner_email.clone(),
+        owner_name: valid.owner_name.clone(),
+        locale: Some(valid.locale.clone()),
+        sso_start_url: valid.sso.as_ref().map(|s| s.start_url.clone()),
+        sso_region: valid.sso.as_ref().map(|s| s.region.clone()),
+    }
+}
+
+struct World {
+    policies: Policies,
+    store: MemoryStore,
+    key: String,
+    tenant: String,
+}
+
+fn world() -> World {
+    let now = Timestamp::from_unix_seconds(1_776_254_400).unwrap();
+    let master = MasterTenant::new(Uuid::from_u128(7), now);
+    let store = MemoryStore::new();
+    store.add_master(&master).unwrap();
+    let key = IssuedKey::from_random_bytes([3; KEY_RANDOM_BYTES]);
+    store
+        .add_api_key(
+            NewApiKey::of(&key, master.id, vec![CREATE_SCOPE.into()], now),
+            false,
+        )
+        .unwrap();
+    World {
+        policies: Policies::embedded().unwrap(),
+        store,
+        key: key.plaintext,
+        tenant: master.id.to_string(),
+    }
+}
+
+fn post(world: &World, body: &[u8], n: u128) -> (u16, Value) {
+    let headers = [
+        ("X-API-Key", world.key.as_str()),
+        ("X-Tenant-ID", world.tenant.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let request = HttpRequest {
+        method: "POST",
+        path: "/v1/tenants",
+        headers: &headers,
+        body,
+    };
+    let now = Timestamp::from_unix_seconds(1_776_254_400).unwrap();
+    let mut bytes = [0u8; FRESH_RANDOM_BYTES];
+    bytes[..16].copy_from_slice(&n.to_le_bytes());
+    let response = pollster::block_on(handle(
+        &world.policies,
+        &world.store,
+        request,
+        now,
+        Fresh::from_random_bytes(bytes),
+    ));
+    (
+        response.status,
+        serde_json::from_str(&response.body).unwrap(),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn no_json_body_makes_validation_or_the_handler_panic(value in any_json()) {
+        let body = serde_json::to_vec(&value).unwrap();
+        let _ = parse_and_validate(&body);
+        let world = world();
+        let (status, answer) = post(&world, &body, 1);
+        prop_assert!([201, 400, 409].contains(&status), "{} for {}", status, value);
+        prop_assert!(answer.is_object());
+    }
+
+    #[test]
+    fn no_byte_string_makes_the_handler_panic(body in prop::collection::vec(any::<u8>(), 0..300)) {
+        let world = world();
+        let (status, answer) = post(&world, &body, 2);
+        prop_assert!([201, 400, 409].contains(&status), "{}", status);
+        prop_assert!(answer["code"].is_string() || status == 201);
+    }
+
+    #[test]
+    fn accepted_input_round_trips(request in valid_request()) {
+        let valid = validate(&request).map_err(|e| TestCaseError::fail(format!("{e:?} for {request:?}")))?;
+        // The JSON body and the typed request are judged alike.
+        let from_json = parse_and_validate(&serde_json::to_vec(&request).unwrap()).unwrap();
+        prop_assert_eq!(&from_json, &valid);
+        // Normalising is idempotent: the normalised request validates to itself.
+        let again = validate(&as_request(&valid)).unwrap();
+        prop_assert_eq!(&again.name, &valid.name);
+        prop_assert_eq!(&again.owner_email, &valid.owner_email);
+        prop_assert_eq!(&again.locale, &valid.locale);
+        prop_assert_eq!(again.slug.as_str(), valid.slug.as_str());
+        // And the tenant the handler creates carries the normalised values.
+        let world = world();
+        let (status, tenant) = post(&world, &serde_json::to_vec(&request).unwrap(), 3);
+        prop_assert_eq!(status, 201, "{}", tenant);
+        prop_assert_eq!(&tenant["name"], &json!(valid.name));
+        prop_assert_eq!(&tenant["locale"], &json!(valid.locale));
+        prop_assert_eq!(&tenant["owner_email"], &json!(valid.owner_email));
+    }
+}
