@@ -4,12 +4,12 @@
 
 use tenantry_conformance::race::race_for_one_slug;
 use tenantry_conformance::runner::run_all;
-use tenantry_conformance::targets::edge::EdgeTarget;
+use tenantry_conformance::targets::edge;
 
 #[test]
 #[ignore = "needs the worker running in workerd: run scripts/test-edge.sh"]
 fn every_case_then_sixteen_racers_on_the_edge_worker() {
-    let target = EdgeTarget::from_env();
+    let target = edge::from_env();
     let fixture = run_all(&target);
     race_for_one_slug(&target, &fixture, "race-edge");
 }

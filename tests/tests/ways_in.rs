@@ -6,7 +6,7 @@ use tenantry_conformance::race::race_for_one_slug;
 use tenantry_conformance::runner::run_all;
 use tenantry_conformance::targets::in_process::InProcessTarget;
 use tenantry_conformance::targets::memory::MemoryTarget;
-use tenantry_conformance::targets::native_http::NativeHttpTarget;
+use tenantry_conformance::targets::native_http;
 
 #[test]
 fn every_case_on_core_with_the_memory_store() {
@@ -20,7 +20,7 @@ fn every_case_in_process_on_sqlite() {
 
 #[test]
 fn every_case_over_http_on_tenantry_serve() {
-    run_all(&NativeHttpTarget::start());
+    run_all(&native_http::start());
 }
 
 #[test]
@@ -37,6 +37,6 @@ fn sixteen_racers_for_one_slug_in_process() {
 
 #[test]
 fn sixteen_racers_for_one_slug_over_http() {
-    let target = NativeHttpTarget::start();
+    let target = native_http::start();
     race_for_one_slug(&target, &Fixture::set_up(&target), "race-http");
 }

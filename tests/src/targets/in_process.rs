@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use tenantry_core::Policies;
-use tenantry_core::http::HttpRequest;
 use tenantry_native::admin;
 use tenantry_native::server::Pool;
 use uuid::Uuid;
 
+use crate::targets::through_handler;
 use crate::{Request, Response, RowCounts, Target};
 
 /// [`tenantry_native::Tenantry::handle`] on a temporary database file.
@@ -44,25 +44,7 @@ impl Target for InProcessTarget {
     }
 
     fn send(&self, request: &Request) -> Response {
-        let headers: Vec<(&str, &str)> = request
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        let http = HttpRequest {
-            method: &request.method,
-            path: &request.path,
-            headers: &headers,
-            body: &request.body,
-        };
-        let response = self.with(|t| t.handle(http));
-        let mut headers: Vec<(String, String)> = response
-            .headers
-            .iter()
-            .map(|(n, v)| (n.to_lowercase(), v.clone()))
-            .collect();
-        headers.push(("content-type".into(), "application/json".into()));
-        Response::new(response.status, headers, response.body)
+        through_handler(request, |http| self.with(|t| t.handle(http)))
     }
 
     fn bootstrap(&self) -> (Uuid, String) {

@@ -1,12 +1,13 @@
 //! Core's handler over the in-memory store.
 
 use tenantry_core::Policies;
-use tenantry_core::http::{HttpRequest, handle};
+use tenantry_core::http::handle;
 use tenantry_core::memory_store::MemoryStore;
 use tenantry_core::store::{CREATE_SCOPE, MasterTenant, NewApiKey};
 use tenantry_native::system;
 use uuid::Uuid;
 
+use crate::targets::through_handler;
 use crate::{Request, Response, RowCounts, Target};
 
 /// Core with [`MemoryStore`].
@@ -48,27 +49,11 @@ impl Target for MemoryTarget {
     }
 
     fn send(&self, request: &Request) -> Response {
-        let headers: Vec<(&str, &str)> = request
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        let http = HttpRequest {
-            method: &request.method,
-            path: &request.path,
-            headers: &headers,
-            body: &request.body,
-        };
         let now = system::now().unwrap_or_else(|e| panic!("{e}"));
         let fresh = system::fresh().unwrap_or_else(|e| panic!("{e}"));
-        let response = pollster::block_on(handle(&self.policies, &self.store, http, now, fresh));
-        let mut headers: Vec<(String, String)> = response
-            .headers
-            .iter()
-            .map(|(n, v)| (n.to_lowercase(), v.clone()))
-            .collect();
-        headers.push(("content-type".into(), "application/json".into()));
-        Response::new(response.status, headers, response.body)
+        through_handler(request, |http| {
+            pollster::block_on(handle(&self.policies, &self.store, http, now, fresh))
+        })
     }
 
     fn bootstrap(&self) -> (Uuid, String) {

@@ -5,3 +5,33 @@ pub mod edge;
 pub mod in_process;
 pub mod memory;
 pub mod native_http;
+pub mod remote;
+
+use tenantry_core::http::{HttpRequest, HttpResponse};
+
+use crate::{Request, Response};
+
+/// Answers a case's request through core's HTTP-agnostic handler, however `answer` reaches it.
+pub fn through_handler(
+    request: &Request,
+    answer: impl FnOnce(HttpRequest<'_>) -> HttpResponse,
+) -> Response {
+    let headers: Vec<(&str, &str)> = request
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let response = answer(HttpRequest {
+        method: &request.method,
+        path: &request.path,
+        headers: &headers,
+        body: &request.body,
+    });
+    let mut headers: Vec<(String, String)> = response
+        .headers
+        .iter()
+        .map(|(n, v)| (n.to_lowercase(), v.clone()))
+        .collect();
+    headers.push(("content-type".into(), "application/json".into()));
+    Response::new(response.status, headers, response.body)
+}
