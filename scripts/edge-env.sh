@@ -3,10 +3,13 @@
 #   TENANTRY_ROOT, TENANTRY_EDGE_DIR   the repository and edge-worker/ (absolute)
 #   PATH                               Node 22 (from npm) first, then edge-worker's npm tools
 #   WRANGLER_SEND_METRICS etc.         so wrangler waits on no closed network
-#   edge_build                         builds build/index.js and build/index_bg.wasm
+#   edge_build                         builds build/index.js and build/index_bg.wasm, and the preview
+#   preview_build                      builds the browser preview's WASM into edge-worker/public/pkg
 #   edge_fresh_local_d1                wipes the local D1 and applies the migrations
 #   edge_bootstrap_local_d1            creates the master tenant, prints its key JSON on stdout
 #   edge_port_free PORT                whether nothing listens on 127.0.0.1:PORT
+#   edge_start_worker PORT INSPECTOR   starts wrangler dev in the background (its own process
+#                                      group), waits for /healthz, and stops it when the shell exits
 # Run it as `bash scripts/edge-env.sh build` to build; wrangler.toml's [build] does that.
 
 TENANTRY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,6 +27,7 @@ edge_build() {
     echo "edge build: already built by the calling script; skipping" >&2
     return 0
   fi
+  preview_build || return
   (
     cd "$TENANTRY_EDGE_DIR" &&
       WASM_BINDGEN_BIN=wasm-bindgen \
@@ -35,6 +39,33 @@ edge_build() {
         CARGO_PROFILE_RELEASE_STRIP=true \
         worker-build --release
   )
+}
+
+# The browser preview (core's `wasm` feature) for the page the worker serves from public/:
+# core built as a cdylib for wasm32 (the crate-type is given here, so native builds of core make
+# no cdylib), wasm-bindgen's `--target web` glue from the CLI on PATH (the version Cargo.lock
+# pins, so nothing is downloaded), and wasm-opt -Oz from npm's binaryen. Not stripped by cargo:
+# wasm-bindgen reads the `target_features` section that stripping would remove.
+preview_build() {
+  local out="$TENANTRY_EDGE_DIR/public/pkg"
+  local wasm="$TENANTRY_ROOT/target/wasm32-unknown-unknown/release/tenantry_core.wasm"
+  echo "==> building the browser preview into $out" >&2
+  (
+    cd "$TENANTRY_ROOT" &&
+      CARGO_PROFILE_RELEASE_OPT_LEVEL=z \
+        CARGO_PROFILE_RELEASE_LTO=true \
+        CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
+        cargo rustc -q -p tenantry-core --lib --release --target wasm32-unknown-unknown \
+        --features wasm --crate-type cdylib
+  ) || return
+  rm -rf "$out" && mkdir -p "$out" || return
+  wasm-bindgen --target web --no-typescript --out-dir "$out" "$wasm" || return
+  # The features Rust's wasm32 target emits, and no more: browsers reject what they lack.
+  "$TENANTRY_EDGE_DIR/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-sign-ext \
+    --enable-mutable-globals --enable-nontrapping-float-to-int --enable-reference-types \
+    --enable-multivalue \
+    -o "$out/tenantry_core_bg.wasm" "$out/tenantry_core_bg.wasm" || return
+  echo "preview: $(wc -c <"$out/tenantry_core_bg.wasm") bytes of wasm" >&2
 }
 
 # Wipes the local D1 (edge-worker/.wrangler/state) and applies the migrations to it.
@@ -61,10 +92,49 @@ edge_port_free() {
   ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# Starts the built worker with `wrangler dev` on 127.0.0.1:$1 (inspector on $2) against the
+# local D1, in the background and in its own process group (setsid: killing the group stops
+# wrangler and workerd, which would otherwise keep the port), waits at most 60 s for /healthz,
+# and stops it when the calling shell exits (an EXIT trap). Sets EDGE_WORKER_LOG to its log.
+edge_start_worker() {
+  local port="$1" inspector_port="$2" started
+  EDGE_WORKER_LOG="$(mktemp "${TMPDIR:-/tmp}/tenantry-wrangler.XXXXXX")"
+  echo "==> starting the worker on http://127.0.0.1:$port (log: $EDGE_WORKER_LOG)" >&2
+  started=$(date +%s%N)
+  (cd "$TENANTRY_EDGE_DIR" && TENANTRY_EDGE_PREBUILT=1 exec setsid wrangler dev --local --ip 127.0.0.1 \
+    --port "$port" --inspector-port "$inspector_port" --show-interactive-dev-session=false) \
+    >"$EDGE_WORKER_LOG" 2>&1 &
+  EDGE_WORKER_PID=$!
+  trap edge_stop_worker EXIT
+  for _ in $(seq 1 120); do
+    if curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then
+      echo "==> first answer $(( ($(date +%s%N) - started) / 1000000 )) ms after starting wrangler dev" >&2
+      return 0
+    fi
+    if ! kill -0 "$EDGE_WORKER_PID" 2>/dev/null; then
+      echo "the worker exited before answering:" >&2; cat "$EDGE_WORKER_LOG" >&2; return 1
+    fi
+    sleep 0.5
+  done
+  echo "the worker did not answer /healthz within 60 s:" >&2; cat "$EDGE_WORKER_LOG" >&2
+  return 1
+}
+
+# Stops the worker edge_start_worker started (its whole process group) and removes its log.
+edge_stop_worker() {
+  if [ -n "${EDGE_WORKER_PID:-}" ]; then
+    kill -- "-$EDGE_WORKER_PID" 2>/dev/null || true
+    wait "$EDGE_WORKER_PID" 2>/dev/null || true
+    EDGE_WORKER_PID=""
+  fi
+  rm -f "${EDGE_WORKER_LOG:-}"
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   set -euo pipefail
   case "${1:-}" in
     build) edge_build ;;
-    *) echo "usage: source scripts/edge-env.sh, or: bash scripts/edge-env.sh build" >&2; exit 2 ;;
+    preview) preview_build ;;
+    *) echo "usage: source scripts/edge-env.sh, or: bash scripts/edge-env.sh build|preview" >&2; exit 2 ;;
   esac
 fi

@@ -23,3 +23,6 @@ cargo test
 
 step "edge: the conformance cases against the worker in workerd"
 scripts/test-edge.sh
+
+step "browser: the preview's WASM bindings and the new-tenant page in headless Chromium"
+scripts/test-browser.sh

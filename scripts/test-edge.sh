@@ -16,39 +16,11 @@ echo "==> building the worker" >&2
 edge_build
 edge_fresh_local_d1
 
-log="$(mktemp "${TMPDIR:-/tmp}/tenantry-wrangler.XXXXXX")"
-echo "==> starting the worker on http://127.0.0.1:$port (log: $log)" >&2
-started=$(date +%s%N)
-(cd "$TENANTRY_EDGE_DIR" && TENANTRY_EDGE_PREBUILT=1 exec setsid wrangler dev --local --ip 127.0.0.1 \
-  --port "$port" --inspector-port "$inspector_port" --show-interactive-dev-session=false) \
-  >"$log" 2>&1 &
-worker_pid=$!
-# setsid makes the worker its own process-group leader: killing the group stops wrangler and
-# workerd, which would otherwise keep the port.
-stop_worker() {
-  kill -- "-$worker_pid" 2>/dev/null || true
-  wait "$worker_pid" 2>/dev/null || true
-}
-trap stop_worker EXIT
-
-for _ in $(seq 1 120); do
-  if curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then
-    break
-  fi
-  if ! kill -0 "$worker_pid" 2>/dev/null; then
-    echo "the worker exited before answering:" >&2; cat "$log" >&2; exit 1
-  fi
-  sleep 0.5
-done
-if ! curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz"; then
-  echo "the worker did not answer /healthz within 60 s:" >&2; cat "$log" >&2; exit 1
-fi
-echo "==> first answer $(( ($(date +%s%N) - started) / 1000000 )) ms after starting wrangler dev" >&2
+edge_start_worker "$port" "$inspector_port"
 
 status=0
 (cd "$TENANTRY_ROOT" &&
   TENANTRY_EDGE_URL="http://127.0.0.1:$port" TENANTRY_EDGE_DIR="$TENANTRY_EDGE_DIR" \
     cargo test -p tenantry-conformance --test edge -- --ignored --test-threads=1) || status=$?
-[ "$status" -eq 0 ] || { echo "==> worker log ($log):" >&2; tail -50 "$log" >&2; }
-rm -f "$log"
+[ "$status" -eq 0 ] || { echo "==> worker log ($EDGE_WORKER_LOG):" >&2; tail -50 "$EDGE_WORKER_LOG" >&2; }
 exit "$status"

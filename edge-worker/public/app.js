@@ -1,0 +1,186 @@
+// The new-tenant page: every keystroke asks the WASM build of tenantry-core (the same validation
+// and Cedar policies the API runs) what POST /v1/tenants would answer; "Create tenant" asks the
+// API itself. No rule is written here: this file only reads the form and shows answers.
+import init, { validateDraft, previewDecision } from "./pkg/tenantry_core.js";
+
+const FIELDS = ["name", "slug", "owner_email", "owner_name", "locale", "sso_start_url", "sso_region"];
+const REQUIRED = new Set(["name", "owner_email", "owner_name"]);
+
+const $ = (id) => document.getElementById(id);
+const form = $("tenant-form");
+// Messages show for fields the user has left or typed in, or for all after a Create: nobody
+// wants a form full of "is required" before typing a letter.
+const touched = new Set();
+let ready = false;
+
+/** The body exactly as Create will send it: required fields as typed, empty optional ones left out. */
+function draft() {
+  const body = {};
+  for (const field of FIELDS) {
+    const value = $(field).value;
+    if (REQUIRED.has(field) || value !== "") body[field] = value;
+  }
+  return body;
+}
+
+function caller() {
+  return {
+    tenant_is_master: $("caller_master").checked,
+    scopes: $("caller_scopes").value.split(/[\s,]+/).filter(Boolean),
+  };
+}
+
+function el(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+function list(items, className) {
+  return el("ul", { className }, ...items.map((item) => el("li", {}, item)));
+}
+
+function showFieldMessages(fields) {
+  for (const field of FIELDS) {
+    const message = touched.has(field) ? fields[field] : undefined;
+    const input = $(field);
+    $(`${field}-msg`).textContent = message ? `${labelOf(field)} ${message}` : "";
+    input.setAttribute("aria-invalid", message ? "true" : "false");
+  }
+  // Problems of the body as a whole (not a field of the form) would show in the verdict.
+}
+
+function labelOf(field) {
+  return $(field).labels[0].firstChild.textContent.trim();
+}
+
+function update() {
+  if (!ready) return;
+  let preview, decision;
+  try {
+    preview = validateDraft(draft());
+    decision = previewDecision(draft(), caller());
+  } catch (error) {
+    $("verdict").textContent = `The preview failed: ${error.message ?? error}`;
+    return;
+  }
+  showFieldMessages(preview.fields);
+
+  const slug = $("preview-slug");
+  slug.replaceChildren();
+  if (preview.slug) {
+    slug.append(el("code", {}, preview.slug), preview.slug_derived ? " (derived from the name)" : " (as given)");
+    if (preview.slug_reserved) {
+      slug.append(el("span", { className: "warn" },
+        preview.slug_derived ? " reserved: a free variant will be chosen" : " reserved: the API will answer 409"));
+    }
+  } else {
+    slug.textContent = "—";
+  }
+  $("preview-values").textContent = preview.values ? JSON.stringify(preview.values, null, 2) : "— (fix the fields first)";
+
+  const problems = Object.keys(preview.fields).length;
+  const verdict = $("verdict");
+  verdict.className = "verdict";
+  if (!preview.valid) {
+    verdict.classList.add("bad");
+    verdict.textContent = `400 ${preview.error.code}: ${problems} ${problems === 1 ? "field needs" : "fields need"} attention (${Object.keys(preview.fields).join(", ")})`;
+  } else if (!decision.allowed) {
+    verdict.classList.add("bad");
+    verdict.textContent = `403 forbidden: the policies deny this key`;
+  } else {
+    verdict.classList.add("good");
+    verdict.textContent = "201 Created, unless the slug is already taken (only the server knows)";
+  }
+
+  const box = $("decision");
+  box.replaceChildren();
+  if (!decision.evaluated) {
+    box.append(el("p", { className: "muted" }, "Policy decision: not reached yet. The API checks the fields before the policies."));
+  } else {
+    box.append(el("p", { className: decision.allowed ? "allow" : "deny" },
+      `Policy decision: ${decision.allowed ? "allow" : "deny"}`));
+    if (decision.policies.length) box.append(el("p", { className: "small" }, "Determining policies: ", ...decision.policies.map((id) => el("code", {}, id, " "))));
+    if (decision.notices.length) box.append(list(decision.notices, "notices"));
+  }
+}
+
+async function create(event) {
+  event.preventDefault();
+  FIELDS.forEach((field) => touched.add(field));
+  update();
+  const result = $("result");
+  const button = $("create");
+  button.disabled = true;
+  result.replaceChildren(el("p", { className: "muted" }, "Sending…"));
+  try {
+    const response = await fetch("/v1/tenants", {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "X-API-Key": $("api_key").value,
+        "X-Tenant-ID": $("tenant_id").value.trim(),
+      },
+      body: JSON.stringify(draft()),
+    });
+    const body = await response.json().catch(() => ({ code: "not_json", message: "the server's answer was not JSON" }));
+    result.replaceChildren(...(response.ok ? created(response, body) : failed(response, body)));
+  } catch (error) {
+    result.replaceChildren(el("p", { className: "deny" }, `Could not reach the API: ${error.message ?? error}`));
+  } finally {
+    button.disabled = false;
+    $("result-title").focus();
+  }
+}
+
+function created(response, tenant) {
+  const rows = ["id", "name", "slug", "locale", "owner_email", "owner_user_id", "sso_start_url", "sso_region", "created_at"]
+    .flatMap((key) => [el("dt", {}, key), el("dd", {}, el("code", {}, String(tenant[key])))]);
+  return [
+    el("p", { className: "allow", id: "result-status" }, `${response.status} Created: tenant `, el("code", {}, tenant.slug)),
+    el("dl", { className: "values" }, ...rows),
+  ];
+}
+
+function failed(response, body) {
+  const parts = [
+    el("p", { className: "deny", id: "result-status" }, `${response.status} `, el("code", {}, body.code)),
+    el("p", {}, body.message ?? ""),
+  ];
+  const fields = body.details?.fields;
+  if (fields) parts.push(list(Object.entries(fields).map(([field, message]) => `${field} ${message}`), "fields"));
+  if (body.notices?.length) parts.push(el("p", { className: "small" }, "Notices:"), list(body.notices, "notices"));
+  const suggestions = body.details?.suggestions;
+  if (suggestions?.length) {
+    parts.push(el("p", { className: "small" }, "Free slugs you could use instead:"));
+    parts.push(el("ul", { className: "suggestions" }, ...suggestions.map((slug) => el("li", {},
+      el("button", { type: "button", className: "link", onclick: () => useSlug(slug) }, slug)))));
+  }
+  return parts;
+}
+
+function useSlug(slug) {
+  $("slug").value = slug;
+  touched.add("slug");
+  update();
+  $("slug").focus();
+}
+
+for (const field of FIELDS) {
+  $(field).addEventListener("input", () => { touched.add(field); update(); });
+  $(field).addEventListener("blur", () => { touched.add(field); update(); });
+}
+$("caller_master").addEventListener("change", update);
+$("caller_scopes").addEventListener("input", update);
+form.addEventListener("submit", create);
+
+try {
+  await init();
+  ready = true;
+  $("engine").textContent = "Live preview ready: tenantry-core and its policies, running in your browser.";
+  document.body.dataset.preview = "ready";
+  update();
+} catch (error) {
+  $("engine").textContent = `The preview could not load (${error.message ?? error}); you can still create tenants.`;
+  document.body.dataset.preview = "failed";
+}
