@@ -3,6 +3,12 @@
 //! servers are checked against too) through `validateDraft` and `previewDecision` as the page
 //! calls them, and the default policies' three decisions.
 #![cfg(all(target_arch = "wasm32", feature = "wasm"))]
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "tests: clippy does not see `wasm_bindgen_test` functions as tests, and a failed \
+              unwrap is a failed test"
+)]
 
 use std::collections::BTreeSet;
 
