@@ -1,6 +1,9 @@
 //! Properties of validation and the handler over generated input.
 
-#![expect(clippy::unwrap_used, reason = "the helpers of a test fail it loudly on any error")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "the helpers of a test fail it loudly on any error"
+)]
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
