@@ -45,11 +45,21 @@ fn decision(c: &mut Criterion) {
                 .is_ok()
         })
     });
+    group.bench_function(
+        "build the cedar request (context, request, cached entities)",
+        |b| {
+            b.iter(|| {
+                policies
+                    .cedar_request(black_box(&principal), black_box(&ask))
+                    .is_ok()
+            })
+        },
+    );
     let Ok((request, entities)) = policies.cedar_request(&principal, &ask) else {
         return eprintln!("the cedar request does not build");
     };
     group.bench_function("bare is_authorized", |b| {
-        b.iter(|| policies.is_authorized(black_box(&request), black_box(&entities)))
+        b.iter(|| policies.is_authorized(black_box(&request), black_box(entities.as_ref())))
     });
     group.finish();
 }

@@ -101,6 +101,13 @@ pub struct Permit {
     pub policies: Vec<String>,
 }
 
+/// A caller as Cedar sees it: its key's uid and the entities of the key and its tenant.
+#[derive(Debug)]
+struct Caller {
+    key: EntityUid,
+    entities: Entities,
+}
+
 /// How many callers' entities [`Policies`] keeps built; past this the cache starts afresh.
 const PRINCIPAL_CACHE_LIMIT: usize = 4096;
 
@@ -116,7 +123,7 @@ pub struct Policies {
     key_type: EntityTypeName,
     /// A caller's entities depend only on the caller, and callers are few (API keys), so they
     /// are built once each: building them costs more than the authorization itself.
-    principals: Mutex<HashMap<Principal, Arc<Entities>>>,
+    principals: Mutex<HashMap<Principal, Arc<Caller>>>,
 }
 
 impl Policies {
@@ -211,12 +218,14 @@ impl Policies {
                     ))
                 })?;
             }
-            Entities::from_entities(entities.iter().cloned(), Some(schema)).map_err(|e| {
-                PolicyError::Invalid(format!(
-                    "the entities Tenantry builds do not fit the schema: {}",
-                    cedar_message(&e)
-                ))
-            })?;
+            Entities::from_entities(entities.as_ref().iter().cloned(), Some(schema)).map_err(
+                |e| {
+                    PolicyError::Invalid(format!(
+                        "the entities Tenantry builds do not fit the schema: {}",
+                        cedar_message(&e)
+                    ))
+                },
+            )?;
         }
         Ok(())
     }
@@ -228,9 +237,11 @@ impl Policies {
         let (request, entities) = self.cedar_request(principal, ask)?;
         let response = self
             .authorizer
-            .is_authorized(&request, &self.set, &entities);
+            .is_authorized(&request, &self.set, entities.as_ref());
         let mut determining: Vec<&PolicyId> = response.diagnostics().reason().collect();
-        determining.sort_unstable_by_key(|id| id.to_string());
+        if determining.len() > 1 {
+            determining.sort_unstable_by_key(|id| id.to_string());
+        }
         let policies = determining.iter().map(|id| id.to_string()).collect();
         match response.decision() {
             Decision::Allow => Ok(Permit { policies }),
@@ -250,12 +261,8 @@ impl Policies {
         &self,
         principal: &Principal,
         ask: &Ask<'_>,
-    ) -> Result<(Request, Arc<Entities>), ApiError> {
-        let key = EntityUid::from_type_name_and_id(
-            self.key_type.clone(),
-            EntityId::new(principal.key_id.to_string()),
-        );
-        let entities = self.entities_of(principal)?;
+    ) -> Result<(Request, impl AsRef<Entities> + use<>), ApiError> {
+        let caller = self.caller(principal)?;
         let mut context = vec![
             (
                 "slug".to_owned(),
@@ -287,37 +294,37 @@ impl Policies {
         let context = Context::from_pairs(context).map_err(|e| internal("context", &e))?;
         // Checked against the schema at load (`check_request_shape`); see there why once is enough.
         let request = Request::new(
-            key,
+            caller.key.clone(),
             self.action.clone(),
             self.resource.clone(),
             context,
             None,
         )
         .map_err(|e| internal("request", &e))?;
-        Ok((request, entities))
+        Ok((request, CallerEntities(caller)))
     }
 
-    /// The caller's entities (its key and its tenant), built once per caller.
-    fn entities_of(&self, principal: &Principal) -> Result<Arc<Entities>, ApiError> {
-        if let Some(entities) = self
+    /// The caller as Cedar sees it, built once per caller.
+    fn caller(&self, principal: &Principal) -> Result<Arc<Caller>, ApiError> {
+        if let Some(caller) = self
             .principals
             .lock()
             .ok()
             .and_then(|cache| cache.get(principal).cloned())
         {
-            return Ok(entities);
+            return Ok(caller);
         }
-        let entities = Arc::new(self.build_entities(principal)?);
+        let caller = Arc::new(self.build_caller(principal)?);
         if let Ok(mut cache) = self.principals.lock() {
             if cache.len() >= PRINCIPAL_CACHE_LIMIT {
                 cache.clear();
             }
-            cache.insert(principal.clone(), entities.clone());
+            cache.insert(principal.clone(), caller.clone());
         }
-        Ok(entities)
+        Ok(caller)
     }
 
-    fn build_entities(&self, principal: &Principal) -> Result<Entities, ApiError> {
+    fn build_caller(&self, principal: &Principal) -> Result<Caller, ApiError> {
         let tenant = EntityUid::from_type_name_and_id(
             self.tenant_type.clone(),
             EntityId::new(principal.tenant_id.to_string()),
@@ -351,8 +358,9 @@ impl Policies {
             HashSet::from([tenant]),
         )
         .map_err(|e| internal("key entity", &e))?;
-        Entities::from_entities([tenant_entity, key_entity], None)
-            .map_err(|e| internal("entities", &e))
+        let entities = Entities::from_entities([tenant_entity, key_entity], None)
+            .map_err(|e| internal("entities", &e))?;
+        Ok(Caller { key, entities })
     }
 
     /// The bare authorizer call on a prepared request, for the benchmark's baseline.
@@ -393,6 +401,15 @@ fn parse_named(
         }
     }
     Ok((set, notices))
+}
+
+/// The entities of a cached caller, lent out without copying them.
+struct CallerEntities(Arc<Caller>);
+
+impl AsRef<Entities> for CallerEntities {
+    fn as_ref(&self) -> &Entities {
+        &self.0.entities
+    }
 }
 
 fn internal(what: &str, error: &dyn std::error::Error) -> ApiError {
