@@ -6,8 +6,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/edge-env.sh"
 
-port="${PORT:-8788}"
-inspector_port="${INSPECTOR_PORT:-$((port + 1000))}"
+edge_choose_ports 8788
 
 echo "==> building the worker" >&2
 edge_build

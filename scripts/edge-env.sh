@@ -7,6 +7,7 @@
 #   preview_build                      builds the browser preview's WASM into edge-worker/public/pkg
 #   edge_fresh_local_d1                wipes the local D1 and applies the migrations
 #   edge_bootstrap_local_d1            creates the master tenant, prints its key JSON on stdout
+#   edge_choose_ports DEFAULT          sets port/inspector_port ($PORT, $INSPECTOR_PORT), checks free
 #   edge_port_free PORT                whether nothing listens on 127.0.0.1:PORT
 #   edge_start_worker PORT INSPECTOR   starts wrangler dev in the background (its own process
 #                                      group), waits for /healthz, and stops it when the shell exits
@@ -85,6 +86,17 @@ edge_bootstrap_local_d1() {
     (cd "$TENANTRY_EDGE_DIR" && wrangler d1 execute DB --local --file "$sql" >&2) || status=$?
   rm -f "$sql"
   return "$status"
+}
+
+# Sets `port` (from $PORT, else $1) and `inspector_port` (from $INSPECTOR_PORT, else port + 1000)
+# and fails, saying how to choose others, if something already listens on either.
+edge_choose_ports() {
+  port="${PORT:-$1}"
+  inspector_port="${INSPECTOR_PORT:-$((port + 1000))}"
+  local p
+  for p in "$port" "$inspector_port"; do
+    edge_port_free "$p" || { echo "port $p is in use; set PORT (and INSPECTOR_PORT)" >&2; return 1; }
+  done
 }
 
 # True when nothing accepts connections on 127.0.0.1:$1.

@@ -9,11 +9,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/edge-env.sh"
 
-port="${PORT:-8797}"
-inspector_port="${INSPECTOR_PORT:-$((port + 1000))}"
-for p in "$port" "$inspector_port"; do
-  edge_port_free "$p" || { echo "port $p is in use; set PORT (and INSPECTOR_PORT)" >&2; exit 1; }
-done
+edge_choose_ports 8797
 for tool in /usr/bin/chromium /usr/bin/chromedriver; do
   [ -x "$tool" ] || { echo "$tool is missing; run scripts/install-browser-tools.sh" >&2; exit 1; }
 done

@@ -6,11 +6,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/edge-env.sh"
 
-port="${PORT:-8799}"
-inspector_port="${INSPECTOR_PORT:-$((port + 1000))}"
-for p in "$port" "$inspector_port"; do
-  edge_port_free "$p" || { echo "port $p is in use; set PORT (and INSPECTOR_PORT)" >&2; exit 1; }
-done
+edge_choose_ports 8799
 
 echo "==> building the worker" >&2
 edge_build
