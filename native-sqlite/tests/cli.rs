@@ -189,3 +189,50 @@ fn every_command_has_help() {
         "init needs --db or --emit-sql"
     );
 }
+
+/// Starts `tenantry serve ARGS` in `dir`, waits until it listens, stops it, and returns what it
+/// printed on stdout and stderr.
+fn serve_once(dir: &Path, args: &[&str]) -> (String, String) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantry"))
+        .arg("serve")
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut said = String::new();
+    while !said.contains("listening on") {
+        assert!(
+            stderr.read_line(&mut said).unwrap() > 0,
+            "serve exited early: {said}"
+        );
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    (out, said)
+}
+
+#[test]
+fn serve_without_a_database_bootstraps_tenantry_db_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, _) = serve_once(dir.path(), &["--listen", "127.0.0.1:0"]);
+    let key: serde_json::Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    assert!(key["api_key"].as_str().unwrap().starts_with("tnty_"));
+    assert!(dir.path().join("tenantry.db").exists());
+    let (second, _) = serve_once(dir.path(), &["--listen", "127.0.0.1:0"]);
+    assert!(second.is_empty(), "the key is shown only once: {second}");
+    // A database named with --db is not bootstrapped; serve says how to do it.
+    let (named, said) = serve_once(dir.path(), &["--listen", "127.0.0.1:0", "--db", "other.db"]);
+    assert!(named.is_empty());
+    assert!(said.contains("tenantry init --db other.db"), "{said}");
+}
