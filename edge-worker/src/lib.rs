@@ -20,6 +20,8 @@ use worker::{Context, Env, Request, Response, console_error, event};
 
 /// The D1 binding the worker reads and writes, as named in `wrangler.toml`.
 pub const D1_BINDING: &str = "DB";
+/// The static assets binding (the page in `public/`), as named in `wrangler.toml`.
+pub const ASSETS_BINDING: &str = "ASSETS";
 
 /// The worker's one entry: every request goes through core's handler.
 ///
@@ -27,11 +29,35 @@ pub const D1_BINDING: &str = "DB";
 /// the detail goes to the log.
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    if http::serves_asset(&request.inner().method(), &request.path())
+        && let Some(page) = asset(&request, &env).await
+    {
+        return Ok(page);
+    }
     let answer = answer(request, &env).await;
     if let Some(line) = &answer.log {
         console_error!("{line}");
     }
     exchange::to_worker_response(answer)
+}
+
+/// The static asset for a read outside the API (the page, its script, the preview's WASM), or
+/// `None` when there is no such file, so that core answers its JSON 404. `wrangler.toml` runs
+/// the worker first for every path: the assets layer on its own would answer other methods on
+/// those paths with an empty 405 that the native server cannot match.
+async fn asset(request: &Request, env: &Env) -> Option<Response> {
+    let fetched = match (env.assets(ASSETS_BINDING), request.clone()) {
+        (Ok(assets), Ok(request)) => assets.fetch_request(request).await,
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    match fetched {
+        Ok(response) if response.status_code() != 404 => Some(response),
+        Ok(_) => None,
+        Err(e) => {
+            console_error!("static assets (`{ASSETS_BINDING}`): {e}");
+            None
+        }
+    }
 }
 
 /// Core's answer to one request, or core's 500 when the shell cannot even ask.

@@ -11,7 +11,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
-use tenantry_core::http::{HttpRequest, HttpResponse};
+use tenantry_core::http::{HttpRequest, HttpResponse, header_text};
 use tenantry_core::validate::MAX_BODY_BYTES;
 use tenantry_core::{ApiError, Policies};
 
@@ -111,9 +111,7 @@ async fn answer(State(pool): State<Arc<Pool>>, request: Request) -> Response {
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
-        .filter_map(|(name, value)| {
-            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
-        })
+        .map(|(name, value)| (name.as_str().to_owned(), header_text(value.as_bytes())))
         .collect();
     let response = match read_at_most(body, MAX_BODY_BYTES + 1).await {
         Ok(bytes) => {

@@ -26,6 +26,8 @@ pub enum Key {
     WrongSecret,
     /// Not a key at all.
     Garbage,
+    /// The platform key, sent in two `X-API-Key` headers.
+    MasterTwice,
 }
 
 /// Which `X-Tenant-ID` a case sends.
@@ -41,6 +43,10 @@ pub enum TenantHeader {
     Other,
     /// Text that is not a UUID.
     NotAUuid,
+    /// The platform tenant's id, sent in two `X-Tenant-ID` headers.
+    MasterTwice,
+    /// A byte outside ASCII (`é`, sent as the one byte 0xE9).
+    NonAscii,
 }
 
 /// What a case expects.
@@ -60,6 +66,8 @@ pub struct Expect {
     pub notices: Vec<&'static str>,
     /// The `Allow` header.
     pub allow: Option<&'static str>,
+    /// A substring of the error's `message`.
+    pub message: Option<&'static str>,
     /// `details.reason` of a 409.
     pub reason: Option<&'static str>,
     /// A 409's suggestions must be non-empty and start with this one.
@@ -83,6 +91,8 @@ pub struct Case {
     pub tenant: TenantHeader,
     /// The `Content-Type` sent, if any.
     pub content_type: Option<&'static str>,
+    /// More headers, sent after the others (a second `Content-Type`, say).
+    pub extra_headers: Vec<(&'static str, &'static str)>,
     /// The body bytes.
     pub body: Vec<u8>,
     /// The expected answer.
@@ -99,6 +109,7 @@ impl Case {
             key: Key::Master,
             tenant: TenantHeader::Master,
             content_type: Some("application/json"),
+            extra_headers: Vec::new(),
             body: body.to_string().into_bytes(),
             expect,
         }
@@ -116,6 +127,11 @@ impl Case {
 
     fn with_content_type(mut self, content_type: Option<&'static str>) -> Self {
         self.content_type = content_type;
+        self
+    }
+
+    fn with_header(mut self, name: &'static str, value: &'static str) -> Self {
+        self.extra_headers.push((name, value));
         self
     }
 
@@ -154,8 +170,12 @@ impl Case {
             Key::Unknown => Some(format!("tnty_{}_{}", "ab".repeat(16), "cd".repeat(32))),
             Key::WrongSecret => Some(master_secret_changed),
             Key::Garbage => Some("let me in".to_owned()),
+            Key::MasterTwice => Some(fixture.master_key.clone()),
         };
         if let Some(key) = key {
+            if self.key == Key::MasterTwice {
+                headers.push(("X-API-Key".to_owned(), key.clone()));
+            }
             headers.push(("X-API-Key".to_owned(), key));
         }
         let tenant = match self.tenant {
@@ -164,12 +184,20 @@ impl Case {
             TenantHeader::MasterUppercase => Some(fixture.master_tenant.to_string().to_uppercase()),
             TenantHeader::Other => Some(fixture.other_tenant.to_string()),
             TenantHeader::NotAUuid => Some("tenant-1".to_owned()),
+            TenantHeader::MasterTwice => Some(fixture.master_tenant.to_string()),
+            TenantHeader::NonAscii => Some("caf\u{e9}".to_owned()),
         };
         if let Some(tenant) = tenant {
+            if self.tenant == TenantHeader::MasterTwice {
+                headers.push(("X-Tenant-ID".to_owned(), tenant.clone()));
+            }
             headers.push(("X-Tenant-ID".to_owned(), tenant));
         }
         if let Some(content_type) = self.content_type {
             headers.push(("Content-Type".to_owned(), content_type.to_owned()));
+        }
+        for (name, value) in &self.extra_headers {
+            headers.push(((*name).to_owned(), (*value).to_owned()));
         }
         Request {
             method: self.method.to_owned(),
@@ -506,6 +534,73 @@ pub fn all() -> Vec<Case> {
             ..error(405, "method_not_allowed")
         },
     ));
+    // The two servers agree on what reaches them differently: repeated headers (workerd joins
+    // them with `, ` before the worker runs), dot segments (workerd resolves them), bytes outside
+    // ASCII in a header, and paths outside the API that the worker's static assets would answer.
+    cases.push(
+        Case::create(
+            "415 for Content-Type sent twice (read joined)",
+            &acme("media-twice"),
+            error(415, "unsupported_media_type"),
+        )
+        .with_header("Content-Type", "application/json"),
+    );
+    cases.push(
+        Case::create(
+            "401 for X-API-Key sent twice",
+            &acme("key-twice"),
+            error(401, "unauthenticated"),
+        )
+        .with_key(Key::MasterTwice),
+    );
+    cases.push(
+        Case::create(
+            "400 for X-Tenant-ID sent twice, even equal",
+            &acme("tenant-twice"),
+            Expect {
+                header: Some("X-Tenant-ID"),
+                message: Some("must be a UUID"),
+                ..error(400, "invalid_input")
+            },
+        )
+        .with_tenant(TenantHeader::MasterTwice),
+    );
+    cases.push(
+        Case::create(
+            "400 must be a UUID for a byte outside ASCII in X-Tenant-ID",
+            &acme("tenant-latin1"),
+            Expect {
+                header: Some("X-Tenant-ID"),
+                message: Some("must be a UUID"),
+                ..error(400, "invalid_input")
+            },
+        )
+        .with_tenant(TenantHeader::NonAscii),
+    );
+    cases.push(Case {
+        path: "/v1/./tenants",
+        ..Case::create(
+            "a `.` segment resolves: POST /v1/./tenants creates",
+            &acme("dot-segment"),
+            created(json!({"slug": "dot-segment"})),
+        )
+    });
+    cases.push(Case {
+        path: "/v1/x/../tenants",
+        ..Case::create(
+            "a `..` segment resolves: POST /v1/x/../tenants creates",
+            &acme("dot-dot-segment"),
+            created(json!({"slug": "dot-dot-segment"})),
+        )
+    });
+    for (method, path) in [("POST", "/"), ("DELETE", "/"), ("POST", "/app.js")] {
+        cases.push(Case::route(
+            &format!("404 JSON for {method} {path} (the page's paths take only reads)"),
+            method,
+            path,
+            error(404, "not_found"),
+        ));
+    }
     cases.push(Case::route(
         "health check",
         "GET",

@@ -33,6 +33,14 @@ impl HttpClient {
             .method(request.method.as_str())
             .uri(&uri);
         for (name, value) in &request.headers {
+            // One byte per character (ISO-8859-1), as servers read header bytes: a case's `é`
+            // goes out as the single byte 0xE9.
+            let bytes: Vec<u8> = value
+                .chars()
+                .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+                .collect();
+            let value = ureq::http::HeaderValue::from_bytes(&bytes)
+                .unwrap_or_else(|e| panic!("header {name}: {e}"));
             builder = builder.header(name, value);
         }
         let http_request = builder

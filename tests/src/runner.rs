@@ -98,6 +98,14 @@ pub fn check(case: &Case, response: &Response, fixture: &Fixture) -> Result<(), 
             format!("Allow {:?}", response.header("allow")),
         )?;
     }
+    if let Some(message) = expect.message {
+        ensure(
+            body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(message)),
+            format!("message {} lacks `{message}`", body["message"]),
+        )?;
+    }
     if let Some(reason) = expect.reason {
         ensure(
             details["reason"] == reason,
