@@ -6,6 +6,7 @@ pub mod error;
 pub mod flow;
 pub mod http;
 pub mod memory_store;
+pub mod migrations;
 pub mod model;
 #[cfg(feature = "wasm")]
 pub mod preview;
