@@ -2,9 +2,12 @@
 //! say, and a broken policy set is refused with a message a person can act on.
 
 use serde::Deserialize;
+use tenantry_core::admin::{self, BOOTSTRAP_RANDOM_BYTES};
 use tenantry_core::authz::{Ask, DEFAULT_POLICY_FILES, DEFAULT_SCHEMA};
-use tenantry_core::http::HttpResponse;
+use tenantry_core::http::{HttpRequest, HttpResponse, handle};
+use tenantry_core::memory_store::MemoryStore;
 use tenantry_core::{ApiError, Policies, PolicyError, Principal};
+use tenantry_core::{FRESH_RANDOM_BYTES, Fresh, Timestamp};
 use uuid::Uuid;
 
 #[derive(Deserialize)]
@@ -193,6 +196,38 @@ fn unparsable_policies_and_schemas_are_refused() {
 const OVERFLOWING: &str = r#"@id("overflows")
     permit (principal, action, resource)
     when { 9223372036854775807 + 1 > 0 };"#;
+
+#[test]
+fn a_create_permitted_beside_a_failing_policy_logs_the_failure() {
+    let mut files = DEFAULT_POLICY_FILES.to_vec();
+    files.push(("o.cedar", OVERFLOWING));
+    let policies = Policies::load(DEFAULT_SCHEMA, &files).unwrap();
+    let store = MemoryStore::new();
+    let now = Timestamp::from_unix_seconds(1_776_254_400).unwrap();
+    // The bootstrap key, with every scope, is what the shipped policies permit to create.
+    let boot = admin::bootstrap(now, [1; BOOTSTRAP_RANDOM_BYTES]);
+    store.add_master(&boot.master).unwrap();
+    store.add_api_key(boot.key_row.clone(), false).unwrap();
+    let tenant = boot.master.id.to_string();
+    let headers = [
+        ("X-API-Key", boot.key.plaintext.as_str()),
+        ("X-Tenant-ID", tenant.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let request = HttpRequest {
+        method: "POST",
+        path: "/v1/tenants",
+        headers: &headers,
+        body: br#"{"name": "Acme", "owner_email": "a@acme.test", "owner_name": "A"}"#,
+    };
+    let fresh = Fresh::from_random_bytes([2; FRESH_RANDOM_BYTES]);
+    let response = pollster::block_on(handle(&policies, &store, request, now, fresh));
+    assert_eq!(response.status, 201, "{}", response.body);
+    assert!(
+        response.log.unwrap_or_default().contains("overflows"),
+        "the skipped policy reaches the log"
+    );
+}
 
 #[test]
 fn a_policy_that_fails_to_evaluate_is_reported_with_the_decision() {
