@@ -9,7 +9,11 @@ fn main() -> ExitCode {
     match tenantry_core::Policies::embedded() {
         Ok(_) => ExitCode::SUCCESS,
         Err(error) => {
-            println!("cargo::error=the Cedar policies in policies/ are refused: {error}");
+            // One `cargo::error` per line: the error lists every problem on a line of its own.
+            let message = format!("the Cedar policies in policies/ are refused: {error}");
+            for line in message.lines() {
+                println!("cargo::error={line}");
+            }
             ExitCode::FAILURE
         }
     }

@@ -45,6 +45,8 @@ pub enum ApiError {
         policies: Vec<String>,
         /// Their `@notice` texts.
         notices: Vec<String>,
+        /// Cedar's errors for policies that failed to evaluate, for the log; never sent.
+        errors: Vec<String>,
     },
     /// No such route.
     #[error("no route for `{0}`")]
@@ -133,6 +135,7 @@ impl ApiError {
             Self::Forbidden {
                 policies,
                 notices: texts,
+                ..
             } => {
                 details.insert("policies".into(), Value::from(policies.clone()));
                 notices.clone_from(texts);
@@ -198,6 +201,7 @@ mod tests {
                 ApiError::Forbidden {
                     policies: vec![],
                     notices: vec![],
+                    errors: vec![],
                 },
                 403,
                 "forbidden",
@@ -254,9 +258,15 @@ mod tests {
         let body = ApiError::Forbidden {
             policies: vec!["p".into()],
             notices: vec!["do this".into()],
+            errors: vec!["error while evaluating policy `p`".into()],
         }
         .body();
         assert_eq!(body.details["policies"], serde_json::json!(["p"]));
         assert_eq!(body.notices, vec!["do this".to_string()]);
+        let json = serde_json::to_string(&body).unwrap();
+        assert!(
+            !json.contains("evaluating"),
+            "evaluation errors are for the log: {json}"
+        );
     }
 }

@@ -54,6 +54,8 @@ pub struct Created {
     pub invite_token: String,
     /// When the invite expires.
     pub invite_expires_at: Timestamp,
+    /// Cedar's errors for policies that failed to evaluate in the decision, for the log.
+    pub policy_errors: Vec<String>,
 }
 
 /// Creates a tenant: every check in the contract's order, then one atomic write.
@@ -88,6 +90,7 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
                     tenant: record.tenant,
                     invite_token: api_key::hex(&fresh.invite_token),
                     invite_expires_at: record.invite.expires_at,
+                    policy_errors: permit.errors,
                 });
             }
             Err(StoreError::SlugTaken) => match &valid.slug {

@@ -112,6 +112,7 @@ impl HttpResponse {
         }
         let log = match error {
             ApiError::Internal(detail) => Some(detail.clone()),
+            ApiError::Forbidden { errors, .. } => policy_log(errors),
             _ => None,
         };
         Self {
@@ -186,7 +187,15 @@ async fn create<S: TenantStore + ?Sized>(
     let body =
         serde_json::to_string(&created.tenant).map_err(|e| ApiError::Internal(e.to_string()))?;
     let location = format!("{TENANTS_PATH}/{}", created.tenant.id);
-    Ok(HttpResponse::ok(201, vec![("Location", location)], body))
+    let mut response = HttpResponse::ok(201, vec![("Location", location)], body);
+    response.log = policy_log(&created.policy_errors);
+    Ok(response)
+}
+
+/// The log line for Cedar's evaluation errors, if there were any: a policy that fails to
+/// evaluate is skipped, so an operator must hear of it.
+fn policy_log(errors: &[String]) -> Option<String> {
+    (!errors.is_empty()).then(|| format!("cedar policy errors: {}", errors.join("; ")))
 }
 
 #[cfg(test)]

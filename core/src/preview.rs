@@ -207,10 +207,15 @@ pub fn decision_preview(
             notices: Vec::new(),
             error: None,
         }),
-        Err(ApiError::Forbidden { policies, notices }) => {
+        Err(ApiError::Forbidden {
+            policies,
+            notices,
+            errors,
+        }) => {
             let error = ApiError::Forbidden {
                 policies: policies.clone(),
                 notices: notices.clone(),
+                errors,
             };
             Ok(DecisionPreview {
                 evaluated: true,

@@ -106,6 +106,9 @@ pub const HAS_MASTER: &str = "SELECT EXISTS (SELECT 1 FROM tenants WHERE is_mast
 /// Whether a tenant exists. Parameter: the tenant id.
 pub const HAS_TENANT: &str = "SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ?1)";
 
+/// Whether an API key exists, revoked or not. Parameter: the key id.
+pub const HAS_API_KEY: &str = "SELECT EXISTS (SELECT 1 FROM api_keys WHERE id = ?1)";
+
 /// Revokes an API key. Parameters: the key id, the time of revocation.
 pub const REVOKE_API_KEY: &str =
     "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";

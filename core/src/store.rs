@@ -169,8 +169,8 @@ impl MasterTenant {
     }
 }
 
-/// The scope that lets a platform key create tenants; the first key of `init` holds it.
-pub const CREATE_SCOPE: &str = "tenants:create";
+/// The scope that lets a platform key create tenants.
+pub const CREATE_SCOPE: &str = crate::scope::Scope::TenantsCreate.as_str();
 
 /// The storage port. Adapters implement it and hold no rule of their own.
 ///

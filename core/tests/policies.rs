@@ -2,8 +2,12 @@
 //! say, and a broken policy set is refused with a message a person can act on.
 
 use serde::Deserialize;
+use tenantry_core::admin::{self, BOOTSTRAP_RANDOM_BYTES};
 use tenantry_core::authz::{Ask, DEFAULT_POLICY_FILES, DEFAULT_SCHEMA};
+use tenantry_core::http::{HttpRequest, HttpResponse, handle};
+use tenantry_core::memory_store::MemoryStore;
 use tenantry_core::{ApiError, Policies, PolicyError, Principal};
+use tenantry_core::{FRESH_RANDOM_BYTES, Fresh, Timestamp};
 use uuid::Uuid;
 
 #[derive(Deserialize)]
@@ -59,9 +63,18 @@ fn the_default_policies_decide_as_the_fixtures_say() {
             fixture.decision.as_str(),
         ) {
             (Ok(permit), "allow") => {
-                assert_eq!(permit.policies, fixture.policies, "{}", fixture.name)
+                assert_eq!(permit.policies, fixture.policies, "{}", fixture.name);
+                assert_eq!(permit.errors, Vec::<String>::new(), "{}", fixture.name);
             }
-            (Err(ApiError::Forbidden { policies, notices }), "deny") => {
+            (
+                Err(ApiError::Forbidden {
+                    policies,
+                    notices,
+                    errors,
+                }),
+                "deny",
+            ) => {
+                assert_eq!(errors, Vec::<String>::new(), "{}", fixture.name);
                 assert_eq!(policies, fixture.policies, "{}", fixture.name);
                 assert_eq!(
                     notices.len(),
@@ -115,24 +128,142 @@ fn duplicate_ids_are_refused() {
 }
 
 #[test]
-fn a_policy_that_breaks_the_schema_is_refused_with_cedars_reason() {
-    let text = r#"@id("typo") permit (principal, action, resource) when { principal.scope.contains("x") };"#;
-    let error = Policies::load(DEFAULT_SCHEMA, &[("typo.cedar", text)]).unwrap_err();
-    let PolicyError::Invalid(message) = &error else {
+fn a_policy_that_breaks_the_schema_is_refused_naming_its_file_and_line() {
+    let text = "// a typo on line 3\n@id(\"typo\")\npermit (principal, action, resource) when { principal.scope.contains(\"x\") };";
+    let error = Policies::load(
+        DEFAULT_SCHEMA,
+        &[("fine.cedar", PERMIT), ("typo.cedar", text)],
+    )
+    .unwrap_err();
+    let PolicyError::Invalid(problems) = &error else {
         panic!("{error:?}")
     };
-    assert!(message.contains("scope"), "{message}");
+    assert_eq!(problems.len(), 1, "{error}");
+    assert_eq!(problems[0].file, "typo.cedar");
+    assert_eq!(problems[0].at.map(|(line, _)| line), Some(3), "{error}");
+    assert!(problems[0].message.contains("scope"), "{error}");
+    assert!(error.to_string().contains("typo.cedar:3:"), "{error}");
+}
+
+#[test]
+fn every_parse_error_is_reported_at_its_file_line_and_column() {
+    let text = "@id(\"a\")\npermit (principal, action, resource) when { 1 + };\n\n@id(\"b\")\nforbid (principal, action resource);\n";
+    let error = Policies::load(
+        DEFAULT_SCHEMA,
+        &[("fine.cedar", PERMIT), ("broken.cedar", text)],
+    )
+    .unwrap_err();
+    let PolicyError::Parse(problems) = &error else {
+        panic!("{error:?}")
+    };
+    let places: Vec<(&str, Option<usize>)> = problems
+        .iter()
+        .map(|p| (p.file.as_str(), p.at.map(|(line, _)| line)))
+        .collect();
+    assert_eq!(
+        places,
+        [("broken.cedar", Some(2)), ("broken.cedar", Some(5))],
+        "{error}"
+    );
+    let shown = error.to_string();
+    for problem in problems {
+        let (line, column) = problem.at.unwrap();
+        assert!(column > 1, "{problem}");
+        assert!(
+            shown.contains(&format!("broken.cedar:{line}:{column}: ")),
+            "{shown}"
+        );
+    }
 }
 
 #[test]
 fn unparsable_policies_and_schemas_are_refused() {
     let error = Policies::load(DEFAULT_SCHEMA, &[("bad.cedar", "permit (")]).unwrap_err();
     assert!(
-        matches!(error, PolicyError::Parse { ref file, .. } if file == "bad.cedar"),
+        matches!(&error, PolicyError::Parse(problems) if problems[0].file == "bad.cedar"),
         "{error:?}"
     );
     let error = Policies::load("namespace {", DEFAULT_POLICY_FILES).unwrap_err();
-    assert!(matches!(error, PolicyError::Schema(_)), "{error:?}");
+    let PolicyError::Schema(problems) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(problems[0].file, "schema.cedarschema");
+    assert!(problems[0].at.is_some(), "{error}");
+}
+
+/// Strict validation cannot see an overflow, so this permit errors at every request, and Cedar
+/// skips it: without the error in the answer, a deny would be unexplained.
+const OVERFLOWING: &str = r#"@id("overflows")
+    permit (principal, action, resource)
+    when { 9223372036854775807 + 1 > 0 };"#;
+
+#[test]
+fn a_create_permitted_beside_a_failing_policy_logs_the_failure() {
+    let mut files = DEFAULT_POLICY_FILES.to_vec();
+    files.push(("o.cedar", OVERFLOWING));
+    let policies = Policies::load(DEFAULT_SCHEMA, &files).unwrap();
+    let store = MemoryStore::new();
+    let now = Timestamp::from_unix_seconds(1_776_254_400).unwrap();
+    // The bootstrap key, with every scope, is what the shipped policies permit to create.
+    let boot = admin::bootstrap(now, [1; BOOTSTRAP_RANDOM_BYTES]);
+    store.add_master(&boot.master).unwrap();
+    store.add_api_key(boot.key_row.clone(), false).unwrap();
+    let tenant = boot.master.id.to_string();
+    let headers = [
+        ("X-API-Key", boot.key.plaintext.as_str()),
+        ("X-Tenant-ID", tenant.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let request = HttpRequest {
+        method: "POST",
+        path: "/v1/tenants",
+        headers: &headers,
+        body: br#"{"name": "Acme", "owner_email": "a@acme.test", "owner_name": "A"}"#,
+    };
+    let fresh = Fresh::from_random_bytes([2; FRESH_RANDOM_BYTES]);
+    let response = pollster::block_on(handle(&policies, &store, request, now, fresh));
+    assert_eq!(response.status, 201, "{}", response.body);
+    assert!(
+        response.log.unwrap_or_default().contains("overflows"),
+        "the skipped policy reaches the log"
+    );
+}
+
+#[test]
+fn a_policy_that_fails_to_evaluate_is_reported_with_the_decision() {
+    let overflowing = OVERFLOWING;
+    let principal = Principal {
+        key_id: Uuid::from_u128(1),
+        tenant_id: Uuid::from_u128(2),
+        tenant_is_master: true,
+        scopes: vec!["tenants:create".into()],
+    };
+    let ask = Ask {
+        slug: "acme",
+        slug_derived: false,
+        locale: "en",
+        owner_email_domain: "acme.test",
+        sso_region: None,
+    };
+    let alone = Policies::load(DEFAULT_SCHEMA, &[("o.cedar", overflowing)]).unwrap();
+    let denied = alone.authorize(&principal, &ask).unwrap_err();
+    let ApiError::Forbidden { errors, .. } = &denied else {
+        panic!("the only permit errored, so the default deny holds: {denied:?}")
+    };
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("overflows"), "{errors:?}");
+    // The shell's log line carries them; the caller's body does not.
+    let response = HttpResponse::from_error(&denied);
+    assert!(response.log.unwrap_or_default().contains("overflows"));
+    assert!(!response.body.contains("overflows"), "{}", response.body);
+    let mut files = DEFAULT_POLICY_FILES.to_vec();
+    files.push(("o.cedar", overflowing));
+    let permit = Policies::load(DEFAULT_SCHEMA, &files)
+        .unwrap()
+        .authorize(&principal, &ask)
+        .unwrap();
+    assert_eq!(permit.errors.len(), 1, "{permit:?}");
+    assert!(permit.errors[0].contains("overflows"), "{permit:?}");
 }
 
 #[test]
@@ -166,6 +297,7 @@ fn an_operator_rule_on_the_context_takes_effect() {
     let Err(ApiError::Forbidden {
         policies: ids,
         notices,
+        ..
     }) = policies.authorize(&principal, &ask(Some("us-east-1")))
     else {
         panic!("expected a deny")
@@ -179,7 +311,7 @@ fn a_schema_that_the_built_requests_do_not_fit_is_refused_at_load() {
     let schema = DEFAULT_SCHEMA.replace("has_sso: Bool,", "");
     assert_ne!(schema, DEFAULT_SCHEMA);
     let error = Policies::load(&schema, DEFAULT_POLICY_FILES).unwrap_err();
-    let PolicyError::Invalid(message) = &error else {
+    let PolicyError::Shape(message) = &error else {
         panic!("{error:?}")
     };
     assert!(message.contains("does not fit the schema"), "{message}");

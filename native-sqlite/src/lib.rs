@@ -30,12 +30,13 @@ pub mod system;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use tenantry_core::admin::AdminError;
+use tenantry_core::admin::Change;
 use tenantry_core::http::{HttpRequest, HttpResponse};
-use tenantry_core::sql::{self, SqlValue};
+use tenantry_core::sql;
 use tenantry_core::{
     ApiError, Body, CreateCall, CreateTenantRequest, Created, Policies, PolicyError,
 };
-use uuid::Uuid;
 
 pub use admin::Bootstrapped;
 pub use sqlite_store::SqliteStore;
@@ -49,12 +50,9 @@ pub enum NativeError {
     /// The policies did not load.
     #[error(transparent)]
     Policies(#[from] PolicyError),
-    /// `init` on a database that already has a platform tenant.
-    #[error("this database already has a platform (master) tenant; nothing was changed")]
-    AlreadyInitialised,
-    /// `keys create` for a tenant the database does not have.
-    #[error("no tenant `{0}` in this database; pass the id `tenantry init` printed")]
-    NoSuchTenant(Uuid),
+    /// An administrative change does not apply to this database (see [`AdminError`]).
+    #[error(transparent)]
+    Admin(#[from] AdminError),
     /// The clock or the random source failed.
     #[error("{0}")]
     System(String),
@@ -147,18 +145,7 @@ impl Tenantry {
     /// already has one.
     pub fn init(&self) -> Result<Bootstrapped, NativeError> {
         let (bootstrapped, change) = admin::init()?;
-        let tx = rusqlite::Transaction::new_unchecked(
-            self.store.connection(),
-            rusqlite::TransactionBehavior::Immediate,
-        )?;
-        let has_master: bool = tx.query_row(sql::HAS_MASTER, [], |r| r.get(0))?;
-        if has_master {
-            return Err(NativeError::AlreadyInitialised);
-        }
-        for statement in &change.statements {
-            sqlite_store::execute(&tx, statement)?;
-        }
-        tx.commit()?;
+        self.apply_admin_change(&change.change)?;
         Ok(bootstrapped)
     }
 
@@ -167,20 +154,10 @@ impl Tenantry {
         Ok(self.store.exists(sql::HAS_MASTER, &[])?)
     }
 
-    /// Applies an administrative change (a new or revoked key) after checking its tenant exists.
-    pub fn apply_key_change(
-        &self,
-        tenant_id: Option<Uuid>,
-        change: &admin::AdminChange,
-    ) -> Result<(), NativeError> {
-        if let Some(tenant_id) = tenant_id
-            && !self
-                .store
-                .exists(sql::HAS_TENANT, &[SqlValue::from(tenant_id)])?
-        {
-            return Err(NativeError::NoSuchTenant(tenant_id));
-        }
-        Ok(self.store.execute_atomically(&change.statements)?)
+    /// Applies an administrative change (a bootstrap, a new or a revoked key); if its check
+    /// fails, nothing changes and the error says why.
+    pub fn apply_admin_change(&self, change: &Change) -> Result<(), NativeError> {
+        Ok(self.store.apply_change(change)??)
     }
 }
 

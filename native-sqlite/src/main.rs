@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use tenantry_core::Policies;
+use tenantry_core::{Policies, Scope};
 use tenantry_native::admin::{self, AdminChange};
 use tenantry_native::server::{self, Pool};
 use tenantry_native::{Bootstrapped, NativeError, SqliteStore, Tenantry};
@@ -50,10 +50,14 @@ enum KeysCommand {
         #[arg(long)]
         tenant: Uuid,
         /// A scope the key holds, e.g. `tenants:create`; repeat for more (none given, none held).
+        /// One of: tenants:create, tenants:read, tenants:update, tenants:delete, keys:create,
+        /// keys:read, keys:revoke, events:read; any other is refused.
         #[arg(long = "scope")]
-        scopes: Vec<String>,
+        scopes: Vec<Scope>,
     },
-    /// Revoke an API key: it stops authenticating at once.
+    /// Revoke an API key: it stops authenticating at once. With `--db`, an id the database does
+    /// not have is refused; `--emit-sql` cannot check (there is no database to ask), so it writes
+    /// the SQL for any id, and on an unknown id that SQL changes nothing.
     Revoke {
         #[command(flatten)]
         target: Target,
@@ -95,18 +99,18 @@ fn run(cli: Cli) -> Result<(), NativeError> {
             target,
             tenant,
             scopes,
-        }) => apply(target, Some(tenant), &admin::create_key(tenant, scopes)?),
+        }) => apply(target, &admin::create_key(tenant, &scopes)?),
         Command::Keys(KeysCommand::Revoke { target, key_id }) => {
-            apply(target, None, &admin::revoke_key(key_id)?)
+            apply(target, &admin::revoke_key(key_id)?)
         }
         Command::Serve { db, listen } => serve(db, listen),
     }
 }
 
-fn apply(target: Target, tenant: Option<Uuid>, change: &AdminChange) -> Result<(), NativeError> {
+fn apply(target: Target, change: &AdminChange) -> Result<(), NativeError> {
     match (target.db, target.emit_sql) {
         (Some(db), _) => {
-            Tenantry::open(&db)?.apply_key_change(tenant, change)?;
+            Tenantry::open(&db)?.apply_admin_change(&change.change)?;
             print_json(&change.output)
         }
         (None, file) => emit(file.as_deref(), change),
@@ -117,7 +121,7 @@ fn apply(target: Target, tenant: Option<Uuid>, change: &AdminChange) -> Result<(
 fn emit(file: Option<&Path>, change: &AdminChange) -> Result<(), NativeError> {
     let file =
         file.ok_or_else(|| NativeError::System("give --db PATH or --emit-sql FILE".into()))?;
-    std::fs::write(file, change.to_sql_file())
+    std::fs::write(file, change.change.to_sql_file())
         .map_err(|e| NativeError::System(format!("cannot write `{}`: {e}", file.display())))?;
     print_json(&change.output)
 }

@@ -1,13 +1,9 @@
-//! The migrations in `migrations/`, embedded, and applied in order; `PRAGMA user_version`
-//! records how many have run. (D1 applies the same files with `wrangler d1 migrations apply`.)
+//! The migrations of `migrations/` (embedded by core, which generates the list from the folder),
+//! applied in order; `PRAGMA user_version` records how many have run. (D1 applies the same files
+//! with `wrangler d1 migrations apply`.)
 
 use rusqlite::Connection;
-
-/// Every migration, by file name, in order.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_create_tenants.sql",
-    include_str!("../../migrations/0001_create_tenants.sql"),
-)];
+use tenantry_core::migrations::MIGRATIONS;
 
 /// Applies the migrations the database has not seen yet, each in its own transaction.
 pub fn apply(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
+use tenantry_core::admin::{AdminError, Change};
 use tenantry_core::sql::{self, SqlStatement, SqlValue};
 use tenantry_core::store::{NewTenantRecord, StoreError, StoredApiKey, TenantStore};
 use uuid::Uuid;
@@ -71,6 +72,35 @@ impl SqliteStore {
             execute(&tx, statement).map_err(store_error)?;
         }
         tx.commit().map_err(store_error)
+    }
+
+    /// Asks an administrative change's check and runs its statements in one `IMMEDIATE`
+    /// transaction, so nothing slips in between; core judges the answer, and a refusal (the
+    /// inner error) changes nothing.
+    pub fn apply_change(&self, change: &Change) -> Result<Result<(), AdminError>, StoreError> {
+        let _turn = self
+            .gate
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .map_err(store_error)?;
+        let check = change.check.query();
+        let answer: bool = tx
+            .prepare_cached(check.sql)
+            .and_then(|mut s| {
+                s.query_row(
+                    rusqlite::params_from_iter(check.params.iter().map(to_sql)),
+                    |r| r.get(0),
+                )
+            })
+            .map_err(store_error)?;
+        if let Err(refused) = change.check.judge(answer) {
+            return Ok(Err(refused));
+        }
+        for statement in &change.statements {
+            execute(&tx, statement).map_err(store_error)?;
+        }
+        tx.commit().map_err(store_error).map(Ok)
     }
 
     /// Whether a statement returning one boolean (`SELECT EXISTS …`) is true.

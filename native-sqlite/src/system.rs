@@ -17,7 +17,8 @@ pub fn now() -> Result<Timestamp, NativeError> {
         .ok_or_else(|| NativeError::System("the system clock is out of range".into()))
 }
 
-fn random<const N: usize>() -> Result<[u8; N], NativeError> {
+/// `N` bytes of the operating system's secure random source.
+pub fn random<const N: usize>() -> Result<[u8; N], NativeError> {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes)
         .map_err(|e| NativeError::System(format!("no secure randomness: {e}")))?;

@@ -73,7 +73,16 @@ fn keys_are_issued_with_their_scopes_and_revoked() {
     let issued = json(&tenantry(
         dir.path(),
         &[
-            "keys", "create", "--db", "t.db", "--tenant", tenant, "--scope", "a", "--scope", "b",
+            "keys",
+            "create",
+            "--db",
+            "t.db",
+            "--tenant",
+            tenant,
+            "--scope",
+            "keys:read",
+            "--scope",
+            "tenants:read",
         ],
     ));
     let key_id = issued["key_id"].as_str().unwrap();
@@ -83,7 +92,7 @@ fn keys_are_issued_with_their_scopes_and_revoked() {
             r.get(0)
         })
         .unwrap();
-    assert_eq!(scopes, r#"["a","b"]"#);
+    assert_eq!(scopes, r#"["keys:read","tenants:read"]"#);
     json(&tenantry(
         dir.path(),
         &["keys", "revoke", "--db", "t.db", "--key-id", key_id],
@@ -109,6 +118,96 @@ fn keys_are_issued_with_their_scopes_and_revoked() {
     );
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no tenant"));
+}
+
+#[test]
+fn the_first_key_holds_every_scope_of_the_closed_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = json(&tenantry(dir.path(), &["init", "--db", "t.db"]));
+    let key = master["api_key"].as_str().unwrap();
+    let key_id = uuid::Uuid::try_parse(&key[5..37]).unwrap().to_string();
+    let conn = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    let scopes: String = conn
+        .query_row(
+            "SELECT scopes FROM api_keys WHERE id = ?1",
+            [&key_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let scopes: Vec<String> = serde_json::from_str(&scopes).unwrap();
+    assert_eq!(
+        scopes,
+        [
+            "tenants:create",
+            "tenants:read",
+            "tenants:update",
+            "tenants:delete",
+            "keys:create",
+            "keys:read",
+            "keys:revoke",
+            "events:read",
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_scope_is_refused_and_no_key_is_issued() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = json(&tenantry(dir.path(), &["init", "--db", "t.db"]));
+    let tenant = master["tenant_id"].as_str().unwrap();
+    let before = snapshot(&dir.path().join("t.db"));
+    for target in [&["--db", "t.db"][..], &["--emit-sql", "key.sql"]] {
+        let mut args = vec!["keys", "create", "--tenant", tenant];
+        args.extend(target);
+        args.extend(["--scope", "tenants:read", "--scope", "tenants:creat"]);
+        let refused = tenantry(dir.path(), &args);
+        assert!(!refused.status.success(), "{target:?}");
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(said.contains("unknown scope `tenants:creat`"), "{said}");
+        assert!(
+            said.contains("tenants:create"),
+            "names the known scopes: {said}"
+        );
+        assert!(refused.stdout.is_empty(), "no key is printed");
+    }
+    assert_eq!(snapshot(&dir.path().join("t.db")), before);
+    assert!(!dir.path().join("key.sql").exists());
+}
+
+#[test]
+fn revoking_an_unknown_key_says_so_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    json(&tenantry(dir.path(), &["init", "--db", "t.db"]));
+    let before = snapshot(&dir.path().join("t.db"));
+    let unknown = uuid::Uuid::from_u128(42).to_string();
+    let refused = tenantry(
+        dir.path(),
+        &["keys", "revoke", "--db", "t.db", "--key-id", &unknown],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains(&format!("no API key `{unknown}`")), "{said}");
+    assert!(refused.stdout.is_empty(), "nothing claims it was revoked");
+    assert_eq!(snapshot(&dir.path().join("t.db")), before);
+    // Without a database there is nothing to ask: the SQL is written, and the help says so.
+    json(&tenantry(
+        dir.path(),
+        &[
+            "keys",
+            "revoke",
+            "--emit-sql",
+            "r.sql",
+            "--key-id",
+            &unknown,
+        ],
+    ));
+    assert!(dir.path().join("r.sql").exists());
+    let help = tenantry(dir.path(), &["keys", "revoke", "--help"]);
+    assert!(
+        String::from_utf8_lossy(&help.stdout).contains("cannot check"),
+        "{}",
+        String::from_utf8_lossy(&help.stdout)
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tenantry_core::Policies;
+use tenantry_core::{Policies, Scope};
 use tenantry_native::admin;
 use tenantry_native::server::Pool;
 use uuid::Uuid;
@@ -53,16 +53,19 @@ impl Target for InProcessTarget {
     }
 
     fn issue_key(&self, tenant: Uuid, scopes: &[&str]) -> (Uuid, String) {
-        let change = admin::create_key(tenant, scopes.iter().map(|s| (*s).to_owned()).collect())
-            .unwrap_or_else(|e| panic!("{e}"));
-        self.with(|t| t.apply_key_change(Some(tenant), &change))
+        let scopes: Vec<Scope> = scopes
+            .iter()
+            .map(|s| s.parse().unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        let change = admin::create_key(tenant, &scopes).unwrap_or_else(|e| panic!("{e}"));
+        self.with(|t| t.apply_admin_change(&change.change))
             .unwrap_or_else(|e| panic!("{e}"));
         crate::targets::cli::key_of(&change.output)
     }
 
     fn revoke_key(&self, key_id: Uuid) {
         let change = admin::revoke_key(key_id).unwrap_or_else(|e| panic!("{e}"));
-        self.with(|t| t.apply_key_change(None, &change))
+        self.with(|t| t.apply_admin_change(&change.change))
             .unwrap_or_else(|e| panic!("{e}"));
     }
 

@@ -1,9 +1,10 @@
 //! Core's handler over the in-memory store.
 
 use tenantry_core::Policies;
+use tenantry_core::admin;
 use tenantry_core::http::handle;
 use tenantry_core::memory_store::MemoryStore;
-use tenantry_core::store::{CREATE_SCOPE, MasterTenant, NewApiKey};
+use tenantry_core::store::NewApiKey;
 use tenantry_native::system;
 use uuid::Uuid;
 
@@ -58,12 +59,15 @@ impl Target for MemoryTarget {
 
     fn bootstrap(&self) -> (Uuid, String) {
         let now = system::now().unwrap_or_else(|e| panic!("{e}"));
-        let master = MasterTenant::new(system::uuid().unwrap_or_else(|e| panic!("{e}")), now);
+        let random = system::random().unwrap_or_else(|e| panic!("{e}"));
+        let boot = admin::bootstrap(now, random);
         self.store
-            .add_master(&master)
+            .add_master(&boot.master)
             .unwrap_or_else(|e| panic!("{e}"));
-        let (_, key) = self.add_key(master.id, &[CREATE_SCOPE]);
-        (master.id, key)
+        self.store
+            .add_api_key(boot.key_row, false)
+            .unwrap_or_else(|e| panic!("{e}"));
+        (boot.master.id, boot.key.plaintext)
     }
 
     fn issue_key(&self, tenant: Uuid, scopes: &[&str]) -> (Uuid, String) {
