@@ -4,6 +4,8 @@
 //! spot (secret scanners), the key id finds the stored record without a scan, and the secret is
 //! 256 random bits, so one SHA-256 is a sound hash for it (no slow password hash is needed).
 
+use std::fmt;
+
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
@@ -14,7 +16,7 @@ pub const PREFIX: &str = "tnty_";
 pub const KEY_RANDOM_BYTES: usize = 16 + 32;
 
 /// A key just issued: the text to show once, and what to store.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct IssuedKey {
     /// The key's id, stored in the clear.
     pub key_id: Uuid,
@@ -39,13 +41,36 @@ impl IssuedKey {
     }
 }
 
+/// Written by hand so that the key's secret never reaches a log.
+impl fmt::Debug for IssuedKey {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("IssuedKey")
+            .field("key_id", &self.key_id)
+            .field("plaintext", &"<redacted>")
+            .field("secret_hash", &self.secret_hash)
+            .finish()
+    }
+}
+
 /// A key as presented by a caller, split into its parts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PresentedKey<'a> {
     /// The id part.
     pub key_id: Uuid,
     /// The secret part.
     pub secret: &'a str,
+}
+
+/// Written by hand so that the presented secret never reaches a log.
+impl fmt::Debug for PresentedKey<'_> {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("PresentedKey")
+            .field("key_id", &self.key_id)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
 }
 
 /// Splits a presented key; `None` when it is not of the issued shape.
@@ -87,6 +112,16 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn debug_never_shows_a_secret() {
+        let key = IssuedKey::from_random_bytes([0xcd; KEY_RANDOM_BYTES]);
+        let presented = parse(&key.plaintext).unwrap();
+        for shown in [format!("{key:?}"), format!("{presented:?}")] {
+            assert!(!shown.contains(presented.secret), "{shown}");
+            assert!(shown.contains("<redacted>"), "{shown}");
+        }
+    }
 
     #[test]
     fn an_issued_key_parses_and_matches_only_its_own_hash() {

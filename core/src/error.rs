@@ -21,9 +21,14 @@ pub enum ApiError {
     /// The body is not JSON.
     #[error("the request body is not valid JSON: {0}")]
     InvalidJson(String),
-    /// One or more fields of the body break a rule; field name to message.
+    /// One or more fields of the body break a rule.
     #[error("the request body has invalid fields; see `details.fields`")]
-    InvalidFields(BTreeMap<String, String>),
+    InvalidFields {
+        /// Field name to message.
+        fields: BTreeMap<String, String>,
+        /// How many more unknown fields the body has than `fields` lists.
+        unlisted_unknown: usize,
+    },
     /// A header is missing or malformed.
     #[error("header `{header}` {problem}")]
     InvalidHeader {
@@ -103,7 +108,7 @@ impl ApiError {
     pub fn status_and_code(&self) -> (u16, &'static str) {
         match self {
             Self::InvalidJson(_) => (400, "invalid_json"),
-            Self::InvalidFields(_) | Self::InvalidHeader { .. } => (400, "invalid_input"),
+            Self::InvalidFields { .. } | Self::InvalidHeader { .. } => (400, "invalid_input"),
             Self::Unauthenticated => (401, "unauthenticated"),
             Self::TenantMismatch => (403, "tenant_mismatch"),
             Self::Forbidden { .. } => (403, "forbidden"),
@@ -122,12 +127,21 @@ impl ApiError {
         let mut details = Map::new();
         let mut notices = Vec::new();
         match self {
-            Self::InvalidFields(fields) => {
+            Self::InvalidFields {
+                fields,
+                unlisted_unknown,
+            } => {
                 let fields = fields
                     .iter()
                     .map(|(name, message)| (name.clone(), Value::from(message.as_str())))
                     .collect();
                 details.insert("fields".into(), Value::Object(fields));
+                if *unlisted_unknown > 0 {
+                    details.insert(
+                        "unlisted_unknown_fields".into(),
+                        Value::from(*unlisted_unknown),
+                    );
+                }
             }
             Self::InvalidHeader { header, .. } => {
                 details.insert("header".into(), Value::from(*header));
@@ -183,7 +197,10 @@ mod tests {
         let table = [
             (ApiError::InvalidJson("x".into()), 400, "invalid_json"),
             (
-                ApiError::InvalidFields(BTreeMap::new()),
+                ApiError::InvalidFields {
+                    fields: BTreeMap::new(),
+                    unlisted_unknown: 0,
+                },
                 400,
                 "invalid_input",
             ),

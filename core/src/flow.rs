@@ -15,10 +15,9 @@ use crate::validate::{self, MAX_BODY_BYTES, SlugChoice, ValidTenant};
 pub const INVITE_TTL_SECONDS: i64 = 7 * 24 * 60 * 60;
 /// How many alternatives a 409 suggests.
 pub const SUGGESTIONS: usize = 3;
-/// How many variants of a derived slug are tried before giving up with a 409.
-const MAX_DERIVED_VARIANTS: u32 = 200;
-/// How many times a derived slug that lost a race is re-chosen.
-const MAX_RACE_RETRIES: usize = 3;
+/// How many plain variants a derived slug tries (`acme`, `acme-2` … `acme-10`) before random
+/// suffixes: numbers read well, but racing creates would all pick the same next number.
+const SEQUENTIAL_VARIANTS: u32 = 10;
 
 /// The body of a create, as it arrived.
 #[derive(Debug, Clone, Copy)]
@@ -46,7 +45,7 @@ pub struct CreateCall<'a> {
 }
 
 /// A created tenant, and the invite token for whoever sends the invite.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Created {
     /// The tenant as the API returns it.
     pub tenant: Tenant,
@@ -56,6 +55,18 @@ pub struct Created {
     pub invite_expires_at: Timestamp,
     /// Cedar's errors for policies that failed to evaluate in the decision, for the log.
     pub policy_errors: Vec<String>,
+}
+
+/// Written by hand so that the invite token never reaches a log.
+impl std::fmt::Debug for Created {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Created")
+            .field("tenant", &self.tenant)
+            .field("invite_token", &"<redacted>")
+            .field("invite_expires_at", &self.invite_expires_at)
+            .finish()
+    }
 }
 
 /// Creates a tenant: every check in the contract's order, then one atomic write.
@@ -80,9 +91,11 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
         Body::Typed(request) => validate::validate(request)?,
     };
     let permit = policies.authorize(&principal, &Ask::of(&valid))?;
-    let mut taken = Vec::new();
-    for _ in 0..=MAX_RACE_RETRIES {
-        let slug = choose_slug(store, &valid.slug, &taken).await?;
+    // A derived slug that is taken after all (a racing create got it first) is retried with
+    // the next random suffix; a given one answers 409.
+    let mut suffixes = fresh.slug_suffixes.iter();
+    let mut slug = choose_slug(store, &valid.slug, &mut suffixes).await?;
+    loop {
         let record = new_tenant_record(&valid, &slug, &principal, &permit, now, &fresh);
         match store.insert_tenant(&record).await {
             Ok(()) => {
@@ -93,16 +106,17 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
                     policy_errors: permit.errors,
                 });
             }
-            Err(StoreError::SlugTaken) => match &valid.slug {
-                SlugChoice::Given(given) => {
-                    return Err(slug_taken(store, given, SlugConflict::InUse).await);
+            Err(StoreError::SlugTaken) => match (&valid.slug, suffixes.next()) {
+                (SlugChoice::Derived(base), Some(suffix)) => {
+                    slug = slug::random_variant(base, suffix);
                 }
-                SlugChoice::Derived(_) => taken.push(slug),
+                (SlugChoice::Given(asked) | SlugChoice::Derived(asked), _) => {
+                    return Err(slug_taken(store, asked, SlugConflict::InUse).await);
+                }
             },
             Err(StoreError::Backend(message)) => return Err(ApiError::Internal(message)),
         }
     }
-    Err(slug_taken(store, valid.slug.as_str(), SlugConflict::InUse).await)
 }
 
 /// Finds the key a caller presented. Missing, malformed, unknown, revoked and wrong-secret keys
@@ -180,13 +194,13 @@ pub fn check_size(len: usize) -> Result<(), ApiError> {
 }
 
 /// The slug to write: a given one if free and not reserved; for a derived one, the first free
-/// variant, skipping `lost` (slugs that lost a race in this call).
+/// of its [`SEQUENTIAL_VARIANTS`] plain variants, or else one with the next random suffix.
 async fn choose_slug<S: TenantStore + ?Sized>(
     store: &S,
     choice: &SlugChoice,
-    lost: &[String],
+    suffixes: &mut std::slice::Iter<'_, [u8; slug::RANDOM_SUFFIX_BYTES]>,
 ) -> Result<String, ApiError> {
-    let slug = match choice {
+    match choice {
         SlugChoice::Given(given) => {
             if slug::is_reserved(given) {
                 return Err(slug_taken(store, given, SlugConflict::Reserved).await);
@@ -194,23 +208,22 @@ async fn choose_slug<S: TenantStore + ?Sized>(
             if !in_use(store, std::slice::from_ref(given)).await?.is_empty() {
                 return Err(slug_taken(store, given, SlugConflict::InUse).await);
             }
-            return Ok(given.clone());
+            Ok(given.clone())
         }
-        SlugChoice::Derived(base) => base,
-    };
-    let mut from = 2;
-    let mut candidates = vec![slug.clone()];
-    while from <= MAX_DERIVED_VARIANTS {
-        candidates.extend(slug::variants(slug, from, 10));
-        candidates.retain(|c| !slug::is_reserved(c) && !lost.contains(c));
-        let used = in_use(store, &candidates).await?;
-        if let Some(free) = candidates.into_iter().find(|c| !used.contains(c)) {
-            return Ok(free);
+        SlugChoice::Derived(base) => {
+            let mut candidates = vec![base.clone()];
+            candidates.extend(slug::variants(base, 2, SEQUENTIAL_VARIANTS - 1));
+            candidates.retain(|c| !slug::is_reserved(c));
+            let used = in_use(store, &candidates).await?;
+            if let Some(free) = candidates.into_iter().find(|c| !used.contains(c)) {
+                return Ok(free);
+            }
+            match suffixes.next() {
+                Some(suffix) => Ok(slug::random_variant(base, suffix)),
+                None => Err(slug_taken(store, base, SlugConflict::InUse).await),
+            }
         }
-        candidates = Vec::new();
-        from += 10;
     }
-    Err(slug_taken(store, slug, SlugConflict::InUse).await)
 }
 
 /// The 409 for a slug, with up to [`SUGGESTIONS`] free variants (none if the store fails).
@@ -295,5 +308,36 @@ fn new_tenant_record(
             policies: permit.policies.clone(),
         },
         tenant,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_invite_token() {
+        let now = Timestamp::from_unix_seconds(0).unwrap();
+        let created = Created {
+            tenant: Tenant {
+                id: Uuid::nil(),
+                name: "Acme".into(),
+                slug: "acme".into(),
+                locale: "en".into(),
+                owner_email: "a@acme.test".into(),
+                owner_user_id: Uuid::nil(),
+                sso_start_url: None,
+                sso_region: None,
+                is_master: false,
+                primary_domain: None,
+                created_at: now,
+                updated_at: now,
+            },
+            invite_token: "5ec7e7".repeat(8),
+            invite_expires_at: now,
+        };
+        let shown = format!("{created:?}");
+        assert!(!shown.contains("5ec7e7"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
     }
 }

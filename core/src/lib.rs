@@ -3,9 +3,12 @@
 pub mod admin;
 pub mod api_key;
 pub mod authz;
+pub mod email;
 pub mod error;
+pub mod fields;
 pub mod flow;
 pub mod http;
+pub mod json;
 pub mod memory_store;
 pub mod migrations;
 pub mod model;
@@ -16,6 +19,7 @@ pub mod slug;
 pub mod sql;
 pub mod sso;
 pub mod store;
+pub mod text;
 pub mod validate;
 
 pub use authz::{Policies, PolicyError, Principal};

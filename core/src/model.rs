@@ -1,34 +1,15 @@
 //! The operation's data: the request body, the Tenant it returns, and the inputs core never
 //! makes itself (the time and fresh random values).
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-/// The body of `POST /v1/tenants`, as a caller of the in-process API writes it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateTenantRequest {
-    /// The tenant's display name.
-    pub name: String,
-    /// The slug; derived from `name` when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub slug: Option<String>,
-    /// The owner's email address; the invite goes here.
-    pub owner_email: String,
-    /// The owner's full name.
-    pub owner_name: String,
-    /// A BCP 47 language tag; `en` when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locale: Option<String>,
-    /// The AWS IAM Identity Center start URL; together with `sso_region` or not at all.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sso_start_url: Option<String>,
-    /// The AWS region of the Identity Center instance.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sso_region: Option<String>,
-}
+pub use crate::fields::CreateTenantRequest;
+use crate::slug::RANDOM_SUFFIX_BYTES;
 
 /// A tenant as the API returns it (201 body).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,11 +93,16 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+/// How many random slug suffixes a create carries: a derived slug that is taken, or that loses a
+/// race, is retried with the next one. Each suffix has 30 random bits, so even racing creates of
+/// one name pick the same one about once in a billion; four are never all taken in practice.
+pub const SLUG_SUFFIXES: usize = 4;
+
 /// How many random bytes [`Fresh::from_random_bytes`] takes.
-pub const FRESH_RANDOM_BYTES: usize = 16 * 4 + 32;
+pub const FRESH_RANDOM_BYTES: usize = 16 * 4 + 32 + SLUG_SUFFIXES * RANDOM_SUFFIX_BYTES;
 
 /// The fresh values one create needs, drawn by the shell (core draws no randomness itself).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Fresh {
     /// The id of the new tenant.
     pub tenant_id: Uuid,
@@ -128,10 +114,13 @@ pub struct Fresh {
     pub audit_id: Uuid,
     /// The invite's single-use token; only its hash is stored.
     pub invite_token: [u8; 32],
+    /// Random bytes for the suffixes of a derived slug's variants (`acme-k3x9qa`).
+    pub slug_suffixes: [[u8; RANDOM_SUFFIX_BYTES]; SLUG_SUFFIXES],
 }
 
 impl Fresh {
-    /// Builds version-4 UUIDs and the invite token from bytes of a secure random source.
+    /// Builds version-4 UUIDs, the invite token and the slug suffixes from bytes of a secure
+    /// random source.
     pub fn from_random_bytes(bytes: [u8; FRESH_RANDOM_BYTES]) -> Self {
         let uuid_at = |i: usize| {
             let mut chunk = [0u8; 16];
@@ -139,14 +128,37 @@ impl Fresh {
             uuid::Builder::from_random_bytes(chunk).into_uuid()
         };
         let mut invite_token = [0u8; 32];
-        invite_token.copy_from_slice(&bytes[64..]);
+        invite_token.copy_from_slice(&bytes[64..96]);
+        let mut slug_suffixes = [[0u8; RANDOM_SUFFIX_BYTES]; SLUG_SUFFIXES];
+        for (suffix, chunk) in slug_suffixes
+            .iter_mut()
+            .zip(bytes[96..].chunks_exact(RANDOM_SUFFIX_BYTES))
+        {
+            suffix.copy_from_slice(chunk);
+        }
         Self {
             tenant_id: uuid_at(0),
             owner_user_id: uuid_at(1),
             invite_id: uuid_at(2),
             audit_id: uuid_at(3),
             invite_token,
+            slug_suffixes,
         }
+    }
+}
+
+/// Written by hand so that the invite token never reaches a log.
+impl fmt::Debug for Fresh {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("Fresh")
+            .field("tenant_id", &self.tenant_id)
+            .field("owner_user_id", &self.owner_user_id)
+            .field("invite_id", &self.invite_id)
+            .field("audit_id", &self.audit_id)
+            .field("invite_token", &"<redacted>")
+            .field("slug_suffixes", &self.slug_suffixes)
+            .finish()
     }
 }
 
@@ -169,10 +181,25 @@ mod tests {
     }
 
     #[test]
+    fn debug_never_shows_the_invite_token() {
+        let fresh = Fresh::from_random_bytes([0xab; FRESH_RANDOM_BYTES]);
+        let shown = format!("{fresh:?}");
+        assert!(
+            !shown.contains(&format!("{:?}", fresh.invite_token)),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>"), "{shown}");
+    }
+
+    #[test]
     fn fresh_values_are_v4_uuids_from_the_given_bytes() {
         let fresh = Fresh::from_random_bytes([7; FRESH_RANDOM_BYTES]);
         assert_eq!(fresh.tenant_id.get_version_num(), 4);
         assert_eq!(fresh.invite_token, [7; 32]);
         assert_eq!(fresh.tenant_id, fresh.audit_id, "same bytes, same ids");
+        assert_eq!(
+            fresh.slug_suffixes,
+            [[7; RANDOM_SUFFIX_BYTES]; SLUG_SUFFIXES]
+        );
     }
 }

@@ -7,8 +7,10 @@
 //! From JavaScript (the `--target web` output of `scripts/build-preview.sh`):
 //!
 //! ```js
-//! import init, { validateDraft, previewDecision } from "./pkg/tenantry_core.js";
+//! import init, { requestFields, validateDraft, previewDecision } from "./pkg/tenantry_core.js";
 //! await init();
+//! requestFields();
+//! // [{ name: "name", required: true }, …, { name: "sso_region", required: false }]
 //! validateDraft({ name: "Acme", owner_email: "x" });
 //! // { valid: false, fields: { owner_email: "must be …", owner_name: "is required" }, slug: "acme", … }
 //! previewDecision({ name: "Acme", owner_email: "a@acme.test", owner_name: "Ann" },
@@ -25,6 +27,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::authz::{Ask, Policies, PolicyError, Principal};
 use crate::error::{ApiError, ErrorBody};
+use crate::fields::REQUEST_FIELDS;
 use crate::slug;
 use crate::validate::{self, SlugChoice, ValidTenant};
 
@@ -55,16 +58,27 @@ pub struct NormalisedValues {
 }
 
 impl From<&ValidTenant> for NormalisedValues {
+    /// Taken apart without `..`, so a field added to [`ValidTenant`] does not compile until the
+    /// preview shows it (or says why not).
     fn from(tenant: &ValidTenant) -> Self {
+        let ValidTenant {
+            name,
+            slug,
+            owner_email,
+            owner_email_domain: _,
+            owner_name,
+            locale,
+            sso,
+        } = tenant;
         Self {
-            name: tenant.name.clone(),
-            slug: tenant.slug.as_str().to_owned(),
-            slug_derived: matches!(tenant.slug, SlugChoice::Derived(_)),
-            owner_email: tenant.owner_email.clone(),
-            owner_name: tenant.owner_name.clone(),
-            locale: tenant.locale.clone(),
-            sso_start_url: tenant.sso.as_ref().map(|sso| sso.start_url.clone()),
-            sso_region: tenant.sso.as_ref().map(|sso| sso.region.clone()),
+            name: name.clone(),
+            slug: slug.as_str().to_owned(),
+            slug_derived: matches!(slug, SlugChoice::Derived(_)),
+            owner_email: owner_email.clone(),
+            owner_name: owner_name.clone(),
+            locale: locale.clone(),
+            sso_start_url: sso.as_ref().map(|sso| sso.start_url.clone()),
+            sso_region: sso.as_ref().map(|sso| sso.region.clone()),
         }
     }
 }
@@ -139,7 +153,7 @@ pub fn draft_preview(draft: &Value) -> DraftPreview {
         }
         Err(error) => {
             let fields = match &error {
-                ApiError::InvalidFields(fields) => fields.clone(),
+                ApiError::InvalidFields { fields, .. } => fields.clone(),
                 _ => BTreeMap::new(),
             };
             let (slug, slug_derived) = partial_slug(draft, &fields);
@@ -228,6 +242,13 @@ pub fn decision_preview(
         }
         Err(other) => Err(other),
     }
+}
+
+/// `requestFields()`: the fields of the request body, `[{ name, required }, …]`, required ones
+/// first; the page builds its draft from these, so it never lists the fields itself.
+#[wasm_bindgen(js_name = requestFields)]
+pub fn request_fields() -> Result<JsValue, JsError> {
+    to_js(&REQUEST_FIELDS)
 }
 
 /// `validateDraft(draft)`: the field messages, normalised values and slug of a draft object.

@@ -88,10 +88,29 @@ pub fn derive_from_name(name: &str) -> String {
     slug
 }
 
+/// How many random bytes a [`random_variant`]'s suffix takes: one per character.
+pub const RANDOM_SUFFIX_BYTES: usize = 6;
+/// The characters of a random suffix: 32 of them, so each byte picks one without bias.
+const SUFFIX_ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+
 /// The `n`th variant of a slug (`acme-2`, `acme-3`, …), cut so that it stays within 63 characters.
 pub fn variant(base: &str, n: u32) -> String {
-    let suffix = format!("-{n}");
-    format!("{}{suffix}", cut(base, MAX_LEN - suffix.len()))
+    with_suffix(base, &n.to_string())
+}
+
+/// A variant with a random suffix (`acme-k3x9qa`): 30 random bits, so creates racing for
+/// variants of one name practically never pick the same one.
+pub fn random_variant(base: &str, bytes: &[u8; RANDOM_SUFFIX_BYTES]) -> String {
+    let suffix: String = bytes
+        .iter()
+        .map(|b| char::from(SUFFIX_ALPHABET[usize::from(b % 32)]))
+        .collect();
+    with_suffix(base, &suffix)
+}
+
+/// `base-suffix`, the base cut so that the whole stays within 63 characters.
+fn with_suffix(base: &str, suffix: &str) -> String {
+    format!("{}-{suffix}", cut(base, MAX_LEN - suffix.len() - 1))
 }
 
 /// Candidate variants `base-from` … `base-(from+count-1)`, skipping reserved ones.
@@ -145,6 +164,11 @@ mod tests {
         assert_eq!(variant("acme", 2), "acme-2");
         assert_eq!(variant(&"a".repeat(63), 10).len(), 63);
         assert_eq!(variants("acme", 2, 3), ["acme-2", "acme-3", "acme-4"]);
+        assert_eq!(
+            random_variant("acme", &[0, 1, 25, 26, 31, 32]),
+            "acme-abz27a"
+        );
+        assert_eq!(random_variant(&"a".repeat(63), &[0; 6]).len(), 63);
         assert!(is_reserved("admin") && !is_reserved("acme"));
     }
 
@@ -159,6 +183,16 @@ mod tests {
         fn variants_of_a_valid_slug_are_valid(slug in "[a-z0-9]([a-z0-9]|-[a-z0-9]){2,62}", n in 2u32..100_000) {
             let candidate = variant(&cut(&slug, MAX_LEN), n);
             prop_assert_eq!(rule_violation(&candidate), None, "{}", candidate);
+        }
+
+        #[test]
+        fn random_variants_of_a_valid_slug_are_valid(
+            slug in "[a-z0-9]([a-z0-9]|-[a-z0-9]){2,62}",
+            bytes in any::<[u8; RANDOM_SUFFIX_BYTES]>(),
+        ) {
+            let candidate = random_variant(&cut(&slug, MAX_LEN), &bytes);
+            prop_assert_eq!(rule_violation(&candidate), None, "{}", candidate);
+            prop_assert!(!is_reserved(&candidate));
         }
 
         #[test]

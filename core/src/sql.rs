@@ -2,7 +2,7 @@
 //! dialect and share `migrations/`. Statements are text plus values; adapters bind and execute
 //! them (rusqlite in one transaction, D1 in one batch), and `tenantry --emit-sql` renders them.
 
-use crate::model::Timestamp;
+use crate::model::{Tenant, Timestamp};
 use crate::store::{MasterTenant, NewApiKey, NewTenantRecord, OwnerUser, StoreError, StoredApiKey};
 
 /// A value bound to a statement parameter.
@@ -132,22 +132,38 @@ pub fn insert_tenant(record: &NewTenantRecord) -> Vec<SqlStatement> {
         invite,
         audit,
     } = record;
+    // Taken apart without `..`, so a field added to the tenant does not compile until it has
+    // its column here.
+    let Tenant {
+        id,
+        name,
+        slug,
+        locale,
+        owner_email,
+        owner_user_id,
+        sso_start_url,
+        sso_region,
+        is_master,
+        primary_domain,
+        created_at,
+        updated_at,
+    } = tenant;
     vec![
         SqlStatement {
             sql: INSERT_TENANT,
             params: vec![
-                tenant.id.into(),
-                tenant.name.clone().into(),
-                tenant.slug.clone().into(),
-                tenant.locale.clone().into(),
-                tenant.owner_email.clone().into(),
-                tenant.owner_user_id.into(),
-                tenant.sso_start_url.clone().into(),
-                tenant.sso_region.clone().into(),
-                tenant.is_master.into(),
-                tenant.primary_domain.clone().into(),
-                tenant.created_at.into(),
-                tenant.updated_at.into(),
+                (*id).into(),
+                name.clone().into(),
+                slug.clone().into(),
+                locale.clone().into(),
+                owner_email.clone().into(),
+                (*owner_user_id).into(),
+                sso_start_url.clone().into(),
+                sso_region.clone().into(),
+                (*is_master).into(),
+                primary_domain.clone().into(),
+                (*created_at).into(),
+                (*updated_at).into(),
             ],
         },
         SqlStatement {

@@ -63,6 +63,11 @@ pub struct StartUrl {
 pub fn parse_start_url(text: &str) -> Result<StartUrl, &'static str> {
     const SHAPES: &str = "must be an AWS IAM Identity Center start URL such as \
         `https://d-1234567890.awsapps.com/start` or `https://ssoins-0123456789abcdef.portal.us-east-1.app.aws`";
+    // The parser quietly drops controls and spaces at the ends and tabs and newlines inside;
+    // refusing them first makes the text it checks the text given, and so the text stored.
+    if text.chars().any(char::is_control) || text.trim() != text {
+        return Err("must not contain control characters or surrounding spaces");
+    }
     let url = Url::parse(text).map_err(|_| SHAPES)?;
     if url.scheme() != "https" {
         return Err("must use `https`");
@@ -252,6 +257,10 @@ mod tests {
             "https://start.eu-west-1.us-gov-home.awsapps.com/directory/d-1",
             "https://d-1234567890.awsapps.com/start?x=1",
             "not a url",
+            "https://d-12345\t67890.awsapps.com/start",
+            "https://d-1234567890.awsapps.com/st\nart",
+            "\u{0}https://d-1234567890.awsapps.com/start",
+            " https://d-1234567890.awsapps.com/start",
         ];
         for url in bad {
             assert!(parse_start_url(url).is_err(), "{url}");

@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use email_address::{EmailAddress, Options};
 use oxilangtag::LanguageTag;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::fields::{self, Field, RawFields};
 use crate::model::CreateTenantRequest;
-use crate::{slug, sso};
+use crate::{email, json, slug, sso, text};
 
 /// The largest body accepted, in bytes (64 KiB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -16,20 +16,16 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub const MAX_NAME_CHARS: usize = 100;
 /// The longest owner name, in characters.
 pub const MAX_OWNER_NAME_CHARS: usize = 200;
-/// The longest email address, in characters.
-pub const MAX_EMAIL_CHARS: usize = 254;
+/// The longest locale, in characters: RFC 5646 (4.4.1) asks every implementation to handle
+/// tags of up to 35 characters, and no language, script and region together need more.
+pub const MAX_LOCALE_CHARS: usize = 35;
 /// The locale of a tenant that names none.
 pub const DEFAULT_LOCALE: &str = "en";
-
-const FIELDS: [&str; 7] = [
-    "name",
-    "slug",
-    "owner_email",
-    "owner_name",
-    "locale",
-    "sso_start_url",
-    "sso_region",
-];
+/// How many unknown fields an error lists; it counts the rest, so that a body of many unknown
+/// keys does not get an answer larger than itself.
+pub const MAX_LISTED_UNKNOWN_FIELDS: usize = 20;
+/// How much of an unknown field's name an error shows, in characters.
+pub const MAX_SHOWN_NAME_CHARS: usize = 64;
 
 /// Where the slug comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +48,7 @@ impl SlugChoice {
 /// SSO settings that passed every rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sso {
-    /// The start URL as given.
+    /// The start URL as given (trimmed), which is exactly the text that was checked.
     pub start_url: String,
     /// The region code.
     pub region: String,
@@ -77,10 +73,10 @@ pub struct ValidTenant {
     pub sso: Option<Sso>,
 }
 
-/// Parses a JSON body and validates it, reporting shape and value problems together.
+/// Parses a JSON body and validates it, reporting shape and value problems together. A body
+/// with a duplicate key is malformed: which of the two values was meant is not for us to guess.
 pub fn parse_and_validate(body: &[u8]) -> Result<ValidTenant, ApiError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+    let value = json::from_slice(body).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
     validate_value(&value)
 }
 
@@ -90,87 +86,42 @@ pub fn validate_value(value: &Value) -> Result<ValidTenant, ApiError> {
     let Value::Object(object) = value else {
         let mut problems = BTreeMap::new();
         problems.insert("body".to_owned(), "must be a JSON object".to_owned());
-        return Err(ApiError::InvalidFields(problems));
+        return Err(ApiError::InvalidFields {
+            fields: problems,
+            unlisted_unknown: 0,
+        });
     };
-    let mut problems = BTreeMap::new();
-    for key in object.keys() {
-        if !FIELDS.contains(&key.as_str()) {
-            problems.insert(key.clone(), "is not a known field".to_owned());
-        }
+    let mut problems = Problems::default();
+    let mut unknown: Vec<&String> = object.keys().filter(|k| !fields::is_known(k)).collect();
+    unknown.sort_unstable();
+    for key in unknown.iter().take(MAX_LISTED_UNKNOWN_FIELDS) {
+        let shown: String = key.chars().take(MAX_SHOWN_NAME_CHARS).collect();
+        problems.add(&shown, "is not a known field");
     }
-    let mut text = |field: &str| string_field(object, field, &mut problems);
-    let fields = Fields {
-        name: text("name"),
-        slug: text("slug"),
-        owner_email: text("owner_email"),
-        owner_name: text("owner_name"),
-        locale: text("locale"),
-        sso_start_url: text("sso_start_url"),
-        sso_region: text("sso_region"),
-    };
-    check(fields, problems)
+    problems.unlisted_unknown = unknown.len().saturating_sub(MAX_LISTED_UNKNOWN_FIELDS);
+    let mut wrong_type = BTreeMap::new();
+    let raw = RawFields::of_object(object, |field| {
+        wrong_type.insert(field.to_owned(), "must be a string".to_owned());
+    });
+    problems.fields.extend(wrong_type);
+    check(raw, problems)
 }
 
 /// Validates a typed request (the in-process API), by the same rules as a JSON body.
 pub fn validate(request: &CreateTenantRequest) -> Result<ValidTenant, ApiError> {
-    let fields = Fields {
-        name: Field::Text(&request.name),
-        slug: Field::from_option(request.slug.as_deref()),
-        owner_email: Field::Text(&request.owner_email),
-        owner_name: Field::Text(&request.owner_name),
-        locale: Field::from_option(request.locale.as_deref()),
-        sso_start_url: Field::from_option(request.sso_start_url.as_deref()),
-        sso_region: Field::from_option(request.sso_region.as_deref()),
-    };
-    check(fields, BTreeMap::new())
-}
-
-/// One field as found in the body.
-#[derive(Clone, Copy)]
-enum Field<'a> {
-    Absent,
-    Text(&'a str),
-    /// Present with the wrong type; its problem is already recorded.
-    Wrong,
-}
-
-impl<'a> Field<'a> {
-    fn from_option(value: Option<&'a str>) -> Self {
-        value.map_or(Self::Absent, Self::Text)
-    }
-}
-
-struct Fields<'a> {
-    name: Field<'a>,
-    slug: Field<'a>,
-    owner_email: Field<'a>,
-    owner_name: Field<'a>,
-    locale: Field<'a>,
-    sso_start_url: Field<'a>,
-    sso_region: Field<'a>,
-}
-
-fn string_field<'a>(
-    object: &'a Map<String, Value>,
-    field: &str,
-    problems: &mut BTreeMap<String, String>,
-) -> Field<'a> {
-    match object.get(field) {
-        None | Some(Value::Null) => Field::Absent,
-        Some(Value::String(text)) => Field::Text(text),
-        Some(_) => {
-            problems.insert(field.to_owned(), "must be a string".to_owned());
-            Field::Wrong
-        }
-    }
+    check(RawFields::of_request(request), Problems::default())
 }
 
 /// Collects field problems in a map; each rule function returns the value or records why not.
-struct Problems(BTreeMap<String, String>);
+#[derive(Default)]
+struct Problems {
+    fields: BTreeMap<String, String>,
+    unlisted_unknown: usize,
+}
 
 impl Problems {
     fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0
+        self.fields
             .entry(field.to_owned())
             .or_insert_with(|| message.into());
     }
@@ -187,12 +138,22 @@ impl Problems {
     }
 }
 
-fn check(fields: Fields<'_>, problems: BTreeMap<String, String>) -> Result<ValidTenant, ApiError> {
-    let mut problems = Problems(problems);
+/// Applies every field's rule. `raw` is taken apart without `..`, so a field added to
+/// [`RawFields`] does not compile until it has a rule here.
+fn check(raw: RawFields<'_>, mut problems: Problems) -> Result<ValidTenant, ApiError> {
+    let RawFields {
+        name,
+        owner_email,
+        owner_name,
+        slug,
+        locale,
+        sso_start_url,
+        sso_region,
+    } = raw;
     let name = problems
-        .required("name", fields.name)
+        .required("name", name)
         .and_then(|name| plain_text(&mut problems, "name", name, MAX_NAME_CHARS));
-    let slug = match fields.slug {
+    let slug = match slug {
         Field::Text(given) => given_slug(&mut problems, given),
         Field::Absent => name
             .as_deref()
@@ -200,35 +161,42 @@ fn check(fields: Fields<'_>, problems: BTreeMap<String, String>) -> Result<Valid
         Field::Wrong => None,
     };
     let owner_email = problems
-        .required("owner_email", fields.owner_email)
-        .and_then(|email| email_address(&mut problems, email));
+        .required("owner_email", owner_email)
+        .and_then(|address| {
+            email::parse(address)
+                .map_err(|message| problems.add("owner_email", message))
+                .ok()
+        });
     let owner_name = problems
-        .required("owner_name", fields.owner_name)
+        .required("owner_name", owner_name)
         .and_then(|owner| plain_text(&mut problems, "owner_name", owner, MAX_OWNER_NAME_CHARS));
-    let locale = match fields.locale {
-        Field::Text(tag) => locale(&mut problems, tag),
+    let locale = match locale {
+        Field::Text(tag) => canonical_locale(&mut problems, tag),
         Field::Absent => Some(DEFAULT_LOCALE.to_owned()),
         Field::Wrong => None,
     };
-    let sso = sso_settings(&mut problems, fields.sso_start_url, fields.sso_region);
+    let sso = sso_settings(&mut problems, sso_start_url, sso_region);
     match (name, slug, owner_email, owner_name, locale, sso) {
         (
             Some(name),
             Some(slug),
-            Some((owner_email, domain)),
+            Some(email::Address { address, domain }),
             Some(owner_name),
             Some(locale),
             Some(sso),
-        ) if problems.0.is_empty() => Ok(ValidTenant {
+        ) if problems.fields.is_empty() => Ok(ValidTenant {
             name,
             slug,
-            owner_email,
+            owner_email: address,
             owner_email_domain: domain,
             owner_name,
             locale,
             sso,
         }),
-        _ => Err(ApiError::InvalidFields(problems.0)),
+        _ => Err(ApiError::InvalidFields {
+            fields: problems.fields,
+            unlisted_unknown: problems.unlisted_unknown,
+        }),
     }
 }
 
@@ -241,8 +209,8 @@ fn plain_text(problems: &mut Problems, field: &str, text: &str, max: usize) -> O
             format!("must be 1 to {max} characters long after trimming"),
         );
         None
-    } else if trimmed.chars().any(char::is_control) {
-        problems.add(field, "must not contain control characters");
+    } else if text::has_refused(trimmed) {
+        problems.add(field, text::REFUSED_MESSAGE);
         None
     } else {
         Some(trimmed.to_owned())
@@ -260,37 +228,14 @@ fn given_slug(problems: &mut Problems, given: &str) -> Option<SlugChoice> {
     }
 }
 
-/// Returns the address with its domain in lowercase, and the domain.
-fn email_address(problems: &mut Problems, email: &str) -> Option<(String, String)> {
-    if email.chars().count() > MAX_EMAIL_CHARS {
+fn canonical_locale(problems: &mut Problems, tag: &str) -> Option<String> {
+    if tag.chars().count() > MAX_LOCALE_CHARS {
         problems.add(
-            "owner_email",
-            format!("must be at most {MAX_EMAIL_CHARS} characters long"),
+            "locale",
+            format!("must be at most {MAX_LOCALE_CHARS} characters long"),
         );
         return None;
     }
-    let options = Options {
-        minimum_sub_domains: 2,
-        allow_domain_literal: false,
-        allow_display_text: false,
-        ..Options::default()
-    };
-    match EmailAddress::parse_with_options(email, options) {
-        Ok(address) => {
-            let domain = address.domain().to_lowercase();
-            Some((format!("{}@{domain}", address.local_part()), domain))
-        }
-        Err(_) => {
-            problems.add(
-                "owner_email",
-                "must be a valid email address such as `owner@example.com`",
-            );
-            None
-        }
-    }
-}
-
-fn locale(problems: &mut Problems, tag: &str) -> Option<String> {
     match LanguageTag::parse_and_normalize(tag) {
         Ok(tag) => Some(tag.into_inner()),
         Err(_) => {
@@ -311,7 +256,8 @@ fn sso_settings(
 ) -> Option<Option<Sso>> {
     let (url, region) = match (start_url, region) {
         (Field::Absent, Field::Absent) => return Some(None),
-        (Field::Text(url), Field::Text(region)) => (url, region),
+        // Trimmed as names are; anything else the URL parser would drop is refused by it.
+        (Field::Text(url), Field::Text(region)) => (url.trim(), region),
         (Field::Text(_), Field::Absent) => {
             problems.add("sso_region", "is required when `sso_start_url` is given");
             return None;

@@ -179,4 +179,54 @@ proptest! {
         prop_assert_eq!(&tenant["locale"], &json!(valid.locale));
         prop_assert_eq!(&tenant["owner_email"], &json!(valid.owner_email));
     }
+
+    #[test]
+    fn names_with_invisible_or_direction_characters_are_refused(
+        before in "[A-Za-z ]{0,20}",
+        hidden in prop::sample::select(vec![
+            '\u{00ad}', '\u{061c}', '\u{180e}', '\u{200b}', '\u{200d}', '\u{200e}', '\u{202a}',
+            '\u{202e}', '\u{2028}', '\u{2029}', '\u{2060}', '\u{2066}', '\u{2069}', '\u{feff}',
+            '\u{e0001}', '\u{e0041}', '\u{0085}', '\u{009b}',
+        ]),
+        after in "[A-Za-z ]{0,20}",
+    ) {
+        // Inside the text: at its ends, trimming removes the separators (they are whitespace).
+        let text = format!("{before}x{hidden}x{after}");
+        let request = CreateTenantRequest {
+            name: text.clone(),
+            owner_email: format!("a{hidden}b@acme.test"),
+            owner_name: text,
+            ..CreateTenantRequest::default()
+        };
+        let refused = validate(&request).err().map(|e| e.body().details);
+        let fields = refused.as_ref().map(|details| &details["fields"]);
+        for field in ["name", "owner_name", "owner_email"] {
+            prop_assert!(fields.is_some_and(|f| f.get(field).is_some()), "{}: {:?}", field, fields);
+        }
+    }
+
+    #[test]
+    fn an_accepted_email_domain_is_lowercase_ldh_and_shown_to_policies_as_stored(
+        local in "[a-z0-9.]{1,8}",
+        domain in "\\PC{1,24}",
+    ) {
+        let request = CreateTenantRequest {
+            name: "Acme".into(),
+            owner_email: format!("{local}@{domain}"),
+            owner_name: "Ann".into(),
+            ..CreateTenantRequest::default()
+        };
+        if let Ok(valid) = validate(&request) {
+            let stored = valid.owner_email.rsplit_once('@').map(|(_, d)| d.to_owned());
+            prop_assert_eq!(stored.as_deref(), Some(valid.owner_email_domain.as_str()));
+            for label in valid.owner_email_domain.split('.') {
+                prop_assert!(
+                    (1..=63).contains(&label.len())
+                        && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                        && !label.starts_with('-') && !label.ends_with('-'),
+                    "{}", valid.owner_email_domain
+                );
+            }
+        }
+    }
 }

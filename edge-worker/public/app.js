@@ -1,13 +1,14 @@
 // The new-tenant page: every keystroke asks the WASM build of tenantry-core (the same validation
 // and Cedar policies the API runs) what POST /v1/tenants would answer; "Create tenant" asks the
 // API itself. No rule is written here: this file only reads the form and shows answers.
-import init, { validateDraft, previewDecision } from "./pkg/tenantry_core.js";
-
-const FIELDS = ["name", "slug", "owner_email", "owner_name", "locale", "sso_start_url", "sso_region"];
-const REQUIRED = new Set(["name", "owner_email", "owner_name"]);
+import init, { requestFields, validateDraft, previewDecision } from "./pkg/tenantry_core.js";
 
 const $ = (id) => document.getElementById(id);
 const form = $("tenant-form");
+// The request's fields come from core (`requestFields()`); until the WASM has loaded, or if it
+// cannot, the form's own inputs that show field messages stand in, so Create still works.
+let FIELDS = [...form.querySelectorAll("input")].map((input) => input.id).filter((id) => $(`${id}-msg`));
+let REQUIRED = new Set(FIELDS.filter((id) => $(id).required));
 // Messages show for fields the user has left or typed in, or for all after a Create: nobody
 // wants a form full of "is required" before typing a letter.
 const touched = new Set();
@@ -166,9 +167,11 @@ function useSlug(slug) {
   $("slug").focus();
 }
 
-for (const field of FIELDS) {
-  $(field).addEventListener("input", () => { touched.add(field); update(); });
-  $(field).addEventListener("blur", () => { touched.add(field); update(); });
+function listen() {
+  for (const field of FIELDS) {
+    $(field).addEventListener("input", () => { touched.add(field); update(); });
+    $(field).addEventListener("blur", () => { touched.add(field); update(); });
+  }
 }
 $("caller_master").addEventListener("change", update);
 $("caller_scopes").addEventListener("input", update);
@@ -176,6 +179,12 @@ form.addEventListener("submit", create);
 
 try {
   await init();
+  const fields = requestFields();
+  const missing = fields.filter((field) => !$(field.name));
+  if (missing.length) throw new Error(`the form has no input for ${missing.map((f) => f.name).join(", ")}`);
+  FIELDS = fields.map((field) => field.name);
+  REQUIRED = new Set(fields.filter((field) => field.required).map((field) => field.name));
+  listen();
   ready = true;
   $("engine").textContent = "Live preview ready: tenantry-core and its policies, running in your browser.";
   document.body.dataset.preview = "ready";
@@ -183,4 +192,5 @@ try {
 } catch (error) {
   $("engine").textContent = `The preview could not load (${error.message ?? error}); you can still create tenants.`;
   document.body.dataset.preview = "failed";
+  listen();
 }

@@ -150,7 +150,7 @@ fn the_in_process_api_answers_with_the_same_errors() {
     assert_eq!(mismatch.unwrap_err(), ApiError::TenantMismatch);
     let mut bad = request("x");
     bad.owner_email = "nobody".into();
-    let Err(ApiError::InvalidFields(fields)) =
+    let Err(ApiError::InvalidFields { fields, .. }) =
         tenantry.create_tenant(&master.api_key, &tenant_id, &bad)
     else {
         panic!("expected invalid fields")

@@ -74,6 +74,8 @@ pub struct Expect {
     pub first_suggestion: Option<&'static str>,
     /// Fields of the created tenant that must have these values.
     pub tenant: Option<Value>,
+    /// Entries of `details` that must have these values.
+    pub details: Vec<(&'static str, Value)>,
 }
 
 /// One case.
@@ -372,6 +374,14 @@ pub fn all() -> Vec<Case> {
         ("not JSON", b"name=acme"),
         ("empty", b""),
         ("invalid UTF-8", b"\"\xff\""),
+        (
+            "a duplicate key",
+            br#"{"name":"Acme","owner_email":"a@a.test","owner_name":"A","name":"Evil"}"#,
+        ),
+        (
+            "a duplicate key in a nested object",
+            br#"{"name":"Acme","owner_email":"a@a.test","owner_name":{"a":1,"a":2}}"#,
+        ),
     ] {
         cases.push(
             Case::create(
@@ -382,6 +392,25 @@ pub fn all() -> Vec<Case> {
             .with_body(body.to_vec()),
         );
     }
+    // Many unknown keys: the error lists 20 of them (names cut to 64 characters) and counts
+    // the rest, so it stays smaller than the body.
+    let mut many = serde_json::Map::new();
+    for i in 0..100 {
+        many.insert(format!("unknown_{i:03}_{}", "k".repeat(200)), json!(1));
+    }
+    let mut listed: Vec<String> = (0..20)
+        .map(|i| format!("unknown_{i:03}_{}", "k".repeat(52)))
+        .collect();
+    listed.extend(["name", "owner_email", "owner_name"].map(String::from));
+    cases.push(Case::create(
+        "many unknown keys: 20 listed, cut to 64 characters, the rest counted",
+        &Value::Object(many),
+        Expect {
+            fields: Some(listed),
+            details: vec![("unlisted_unknown_fields", json!(80))],
+            ..error(400, "invalid_input")
+        },
+    ));
     // Fields.
     for case in validation_cases() {
         let expect = match (&case.valid, &case.fields) {

@@ -124,6 +124,20 @@ pub fn check(case: &Case, response: &Response, fixture: &Fixture) -> Result<(), 
             format!("first suggestion {}", details["suggestions"][0]),
         )?;
     }
+    for (key, value) in &expect.details {
+        ensure(
+            &details[*key] == value,
+            format!("details.{key} is {} instead of {value}", details[*key]),
+        )?;
+    }
+    ensure(
+        case.body.len() < 1024 || response.raw_body.len() < case.body.len(),
+        format!(
+            "an error of {} bytes for a body of {}",
+            response.raw_body.len(),
+            case.body.len()
+        ),
+    )?;
     if let Some(tenant) = &expect.tenant {
         check_tenant(response)?;
         for (field, value) in tenant.as_object().into_iter().flatten() {

@@ -1,8 +1,8 @@
-//! Every case on every native way in, the slug race on each, and the failure and bootstrap
+//! Every case on every native way in, the slug races on each, many tenants of one name, and the failure and bootstrap
 //! guarantees of the SQLite adapter.
 
 use tenantry_conformance::fixture::Fixture;
-use tenantry_conformance::race::race_for_one_slug;
+use tenantry_conformance::race::{many_of_one_name, race_for_one_derived_slug, race_for_one_slug};
 use tenantry_conformance::runner::run_all;
 use tenantry_conformance::targets::in_process::InProcessTarget;
 use tenantry_conformance::targets::memory::MemoryTarget;
@@ -33,6 +33,30 @@ fn sixteen_racers_for_one_slug_on_the_memory_store() {
 fn sixteen_racers_for_one_slug_in_process() {
     let target = InProcessTarget::new();
     race_for_one_slug(&target, &Fixture::set_up(&target), "race-in-process");
+}
+
+#[test]
+fn thirty_two_racers_for_one_derived_slug_on_the_memory_store() {
+    let target = MemoryTarget::new();
+    race_for_one_derived_slug(&target, &Fixture::set_up(&target), "Derived Race");
+}
+
+#[test]
+fn thirty_two_racers_for_one_derived_slug_in_process() {
+    let target = InProcessTarget::new();
+    race_for_one_derived_slug(&target, &Fixture::set_up(&target), "Derived Race");
+}
+
+#[test]
+fn thirty_two_racers_for_one_derived_slug_over_http() {
+    let target = native_http::start();
+    race_for_one_derived_slug(&target, &Fixture::set_up(&target), "Derived Race");
+}
+
+#[test]
+fn two_hundred_and_fifty_tenants_of_one_name_on_the_memory_store() {
+    let target = MemoryTarget::new();
+    many_of_one_name(&target, &Fixture::set_up(&target), "Namesake", 250);
 }
 
 #[test]

@@ -1,0 +1,157 @@
+//! The request's fields, declared once. The typed request ([`CreateTenantRequest`]), the list
+//! of known fields ([`REQUEST_FIELDS`], which the JSON body is checked against and the preview
+//! page builds its form from) and the raw values validation starts from ([`RawFields`]) are all
+//! generated from the one list in [`request_fields!`]'s call below, so adding a field is one line
+//! here and then whatever the compiler asks for: its rule in `validate::check` (which takes
+//! [`RawFields`] apart field by field) and where its validated value goes.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// One field of the request body, as [`REQUEST_FIELDS`] lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RequestField {
+    /// The field's name in the JSON body.
+    pub name: &'static str,
+    /// Whether the body must carry it.
+    pub required: bool,
+}
+
+/// One field as found in the body, before its rule is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field<'a> {
+    /// Absent, or `null`.
+    Absent,
+    /// A string.
+    Text(&'a str),
+    /// Present with the wrong type; its problem is already recorded.
+    Wrong,
+}
+
+impl<'a> Field<'a> {
+    fn of_option(value: Option<&'a str>) -> Self {
+        value.map_or(Self::Absent, Self::Text)
+    }
+
+    /// The field `name` of a JSON object; a value that is not a string records a problem.
+    fn of_object(
+        object: &'a Map<String, Value>,
+        name: &str,
+        mut wrong_type: impl FnMut(&str),
+    ) -> Self {
+        match object.get(name) {
+            None | Some(Value::Null) => Self::Absent,
+            Some(Value::String(text)) => Self::Text(text),
+            Some(_) => {
+                wrong_type(name);
+                Self::Wrong
+            }
+        }
+    }
+}
+
+/// Declares the request fields: required ones are `String`s, optional ones `Option<String>`s.
+macro_rules! request_fields {
+    (
+        required { $( $(#[doc = $rdoc:literal])* $required:ident, )* }
+        optional { $( $(#[doc = $odoc:literal])* $optional:ident, )* }
+    ) => {
+        /// The body of `POST /v1/tenants`, as a caller of the in-process API writes it.
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct CreateTenantRequest {
+            $( $(#[doc = $rdoc])* pub $required: String, )*
+            $(
+                $(#[doc = $odoc])*
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $optional: Option<String>,
+            )*
+        }
+
+        /// Every field of the body, required ones first.
+        pub const REQUEST_FIELDS: &[RequestField] = &[
+            $( RequestField { name: stringify!($required), required: true }, )*
+            $( RequestField { name: stringify!($optional), required: false }, )*
+        ];
+
+        /// One [`Field`] per request field: what validation starts from, whichever way the
+        /// request came in.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct RawFields<'a> {
+            $( $(#[doc = $rdoc])* pub $required: Field<'a>, )*
+            $( $(#[doc = $odoc])* pub $optional: Field<'a>, )*
+        }
+
+        impl<'a> RawFields<'a> {
+            /// The fields of a typed request.
+            pub fn of_request(request: &'a CreateTenantRequest) -> Self {
+                Self {
+                    $( $required: Field::Text(&request.$required), )*
+                    $( $optional: Field::of_option(request.$optional.as_deref()), )*
+                }
+            }
+
+            /// The fields of a JSON object; `wrong_type` hears of each that is not a string.
+            pub fn of_object(
+                object: &'a Map<String, Value>,
+                mut wrong_type: impl FnMut(&str),
+            ) -> Self {
+                Self {
+                    $( $required: Field::of_object(object, stringify!($required), &mut wrong_type), )*
+                    $( $optional: Field::of_object(object, stringify!($optional), &mut wrong_type), )*
+                }
+            }
+        }
+    };
+}
+
+request_fields! {
+    required {
+        /// The tenant's display name.
+        name,
+        /// The owner's email address; the invite goes here.
+        owner_email,
+        /// The owner's full name.
+        owner_name,
+    }
+    optional {
+        /// The slug; derived from `name` when absent.
+        slug,
+        /// A BCP 47 language tag; `en` when absent.
+        locale,
+        /// The AWS IAM Identity Center start URL; together with `sso_region` or not at all.
+        sso_start_url,
+        /// The AWS region of the Identity Center instance.
+        sso_region,
+    }
+}
+
+/// Whether `name` is a field of the request body.
+pub fn is_known(name: &str) -> bool {
+    REQUEST_FIELDS.iter().any(|field| field.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_typed_request_and_the_field_list_agree() {
+        let request = CreateTenantRequest {
+            slug: Some(String::new()),
+            locale: Some(String::new()),
+            sso_start_url: Some(String::new()),
+            sso_region: Some(String::new()),
+            ..CreateTenantRequest::default()
+        };
+        let Ok(Value::Object(object)) = serde_json::to_value(&request) else {
+            panic!("a request serialises to an object");
+        };
+        let mut names: Vec<&str> = object.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        let mut listed: Vec<&str> = REQUEST_FIELDS.iter().map(|f| f.name).collect();
+        listed.sort_unstable();
+        assert_eq!(names, listed);
+        assert!(is_known("sso_region") && !is_known("plan"));
+    }
+}
