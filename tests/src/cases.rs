@@ -76,13 +76,15 @@ pub struct Case {
     /// The method.
     pub method: &'static str,
     /// The path.
-    pub path: &'static str,
+    pub path: String,
     /// The key sent.
     pub key: Key,
     /// The tenant header sent.
     pub tenant: TenantHeader,
     /// The `Content-Type` sent, if any.
     pub content_type: Option<&'static str>,
+    /// Headers sent after the key, tenant and content type.
+    pub extra_headers: Vec<(String, String)>,
     /// The body bytes.
     pub body: Vec<u8>,
     /// The expected answer.
@@ -95,10 +97,11 @@ impl Case {
         Self {
             name: name.into(),
             method: "POST",
-            path: "/v1/tenants",
+            path: "/v1/tenants".to_owned(),
             key: Key::Master,
             tenant: TenantHeader::Master,
             content_type: Some("application/json"),
+            extra_headers: Vec::new(),
             body: body.to_string().into_bytes(),
             expect,
         }
@@ -124,10 +127,15 @@ impl Case {
         self
     }
 
-    fn route(name: &str, method: &'static str, path: &'static str, expect: Expect) -> Self {
+    fn with_extra_headers(mut self, headers: Vec<(String, String)>) -> Self {
+        self.extra_headers = headers;
+        self
+    }
+
+    fn route(name: &str, method: &'static str, path: &str, expect: Expect) -> Self {
         Self {
             method,
-            path,
+            path: path.to_owned(),
             ..Self::create(name, &json!({}), expect)
         }
     }
@@ -171,9 +179,10 @@ impl Case {
         if let Some(content_type) = self.content_type {
             headers.push(("Content-Type".to_owned(), content_type.to_owned()));
         }
+        headers.extend(self.extra_headers.iter().cloned());
         Request {
             method: self.method.to_owned(),
-            path: self.path.to_owned(),
+            path: self.path.clone(),
             headers,
             body: self.body.clone(),
         }
@@ -506,6 +515,37 @@ pub fn all() -> Vec<Case> {
             ..error(405, "method_not_allowed")
         },
     ));
+    // The head's limits come before the key: they are about the message, not its sender.
+    cases.push(
+        Case::create(
+            "431 for 150 headers",
+            &acme("many-headers"),
+            error(431, "headers_too_large"),
+        )
+        .with_key(Key::Missing)
+        .with_extra_headers(
+            (0..150)
+                .map(|i| (format!("X-Extra-{i}"), "1".to_owned()))
+                .collect(),
+        ),
+    );
+    cases.push(
+        Case::create(
+            "431 for 20 KiB of headers",
+            &acme("big-headers"),
+            error(431, "headers_too_large"),
+        )
+        .with_extra_headers(vec![("X-Big".to_owned(), "b".repeat(20 * 1024))]),
+    );
+    cases.push(
+        Case::route(
+            "414 for a 9 KiB path",
+            "GET",
+            &format!("/v1/{}", "p".repeat(9 * 1024)),
+            error(414, "uri_too_long"),
+        )
+        .with_key(Key::Missing),
+    );
     cases.push(Case::route(
         "health check",
         "GET",
