@@ -345,3 +345,54 @@ fn shutdown_finishes_requests_in_flight_and_cuts_stalled_ones_after_the_grace_pe
     );
     drop(idle);
 }
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_the_program_once_the_request_in_flight_is_answered() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantry"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("t.db"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let address: SocketAddr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| line.split("listening on http://").nth(1).map(str::to_owned))
+        .unwrap()
+        .parse()
+        .unwrap();
+    std::thread::spawn(move || lines.for_each(drop));
+    let _idle = TcpStream::connect(address).unwrap();
+    let mut finishing = TcpStream::connect(address).unwrap();
+    finishing.set_read_timeout(Some(SLOW)).unwrap();
+    finishing
+        .write_all(b"POST /v1/tenants HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n{")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::sleep(Duration::from_millis(200));
+    finishing.write_all(b"}").unwrap();
+    let (raw, _) = read_until_closed(&mut finishing);
+    assert_eq!(parse(&raw).0, 401, "{raw}");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > Duration::from_secs(3) {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.is_some_and(|s| s.success()), "{status:?}");
+}
