@@ -46,9 +46,9 @@ pub enum ApiError {
         /// Their `@notice` texts.
         notices: Vec<String>,
     },
-    /// The request is not well-formed HTTP, for example a bad chunked encoding or a body shorter
-    /// than its `Content-Length`. The text says what the server's HTTP stack found.
-    #[error("the request is not well-formed HTTP: {0}")]
+    /// The body is not well-formed HTTP, for example a bad chunked encoding or fewer bytes than
+    /// its `Content-Length`. The text says what the server's HTTP stack found.
+    #[error("the request body is not well-formed HTTP: {0}")]
     MalformedRequest(String),
     /// No such route.
     #[error("no route for `{0}`")]
@@ -72,7 +72,7 @@ pub enum ApiError {
         suggestions: Vec<String>,
     },
     /// The body did not arrive in time; the server stops waiting for it.
-    #[error("the request body did not arrive within {seconds} seconds")]
+    #[error("the request body did not arrive within the limit of {seconds} s")]
     RequestTimeout {
         /// How long the server waits for a whole body.
         seconds: u64,

@@ -91,13 +91,17 @@ fn borrow(headers: &[(String, String)]) -> Vec<(&str, &str)> {
         .collect()
 }
 
-/// hyper's body error with its cause, e.g. `error reading a body from connection: invalid chunk
-/// size line`.
+/// hyper's reason for refusing a body, e.g. `invalid chunk size: overflow`, in the lowercase of
+/// the error messages (hyper capitalises some).
 fn malformed(error: &hyper::Error) -> ApiError {
-    ApiError::MalformedRequest(match std::error::Error::source(error) {
-        Some(cause) => format!("{error}: {cause}"),
-        None => error.to_string(),
-    })
+    let reason = std::error::Error::source(error)
+        .map_or_else(|| error.to_string(), |cause| cause.to_string());
+    let mut chars = reason.chars();
+    let reason = chars
+        .next()
+        .map(|first| first.to_lowercase().chain(chars).collect())
+        .unwrap_or_default();
+    ApiError::MalformedRequest(reason)
 }
 
 /// Reads a body, stopping once `limit` bytes are in: enough for core to see it is too large.
