@@ -53,6 +53,10 @@ pub enum ApiError {
         /// Cedar's errors for policies that failed to evaluate, for the log; never sent.
         errors: Vec<String>,
     },
+    /// The body is not well-formed HTTP, for example a bad chunked encoding or fewer bytes than
+    /// its `Content-Length`. The text says what the server's HTTP stack found.
+    #[error("the request body is not well-formed HTTP: {0}")]
+    MalformedRequest(String),
     /// No such route.
     #[error("no route for `{0}`")]
     NotFound(String),
@@ -74,15 +78,35 @@ pub enum ApiError {
         /// Free alternatives.
         suggestions: Vec<String>,
     },
+    /// The body did not arrive in time; the server stops waiting for it.
+    #[error("the request body did not arrive within the limit of {seconds} s")]
+    RequestTimeout {
+        /// How long the server waits for a whole body.
+        seconds: u64,
+    },
     /// The body is over the limit.
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge {
         /// The limit in bytes.
         limit: usize,
     },
+    /// The path is over the limit.
+    #[error("the request path is longer than {limit} bytes")]
+    UriTooLong {
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// The body is not declared as JSON.
     #[error("the request body must be sent with `Content-Type: application/json`")]
     UnsupportedMediaType,
+    /// Too many headers, or too many bytes of them.
+    #[error("the request has more than {max_count} headers or more than {max_bytes} bytes of them")]
+    HeadersTooLarge {
+        /// The most headers a request may have.
+        max_count: usize,
+        /// The most bytes of names and values a request may have.
+        max_bytes: usize,
+    },
     /// Anything unexpected. The text is for the log, never for the caller.
     #[error("an internal error occurred; it has been logged")]
     Internal(String),
@@ -109,14 +133,18 @@ impl ApiError {
         match self {
             Self::InvalidJson(_) => (400, "invalid_json"),
             Self::InvalidFields { .. } | Self::InvalidHeader { .. } => (400, "invalid_input"),
+            Self::MalformedRequest(_) => (400, "malformed_request"),
             Self::Unauthenticated => (401, "unauthenticated"),
             Self::TenantMismatch => (403, "tenant_mismatch"),
             Self::Forbidden { .. } => (403, "forbidden"),
             Self::NotFound(_) => (404, "not_found"),
             Self::MethodNotAllowed { .. } => (405, "method_not_allowed"),
             Self::SlugTaken { .. } => (409, "slug_taken"),
+            Self::RequestTimeout { .. } => (408, "request_timeout"),
             Self::PayloadTooLarge { .. } => (413, "payload_too_large"),
+            Self::UriTooLong { .. } => (414, "uri_too_long"),
             Self::UnsupportedMediaType => (415, "unsupported_media_type"),
+            Self::HeadersTooLarge { .. } => (431, "headers_too_large"),
             Self::Internal(_) => (500, "internal"),
         }
     }
@@ -169,10 +197,21 @@ impl ApiError {
                 );
                 details.insert("suggestions".into(), Value::from(suggestions.clone()));
             }
-            Self::PayloadTooLarge { limit } => {
+            Self::PayloadTooLarge { limit } | Self::UriTooLong { limit } => {
                 details.insert("limit_bytes".into(), Value::from(*limit));
             }
+            Self::HeadersTooLarge {
+                max_count,
+                max_bytes,
+            } => {
+                details.insert("limit_count".into(), Value::from(*max_count));
+                details.insert("limit_bytes".into(), Value::from(*max_bytes));
+            }
+            Self::RequestTimeout { seconds } => {
+                details.insert("limit_seconds".into(), Value::from(*seconds));
+            }
             Self::InvalidJson(_)
+            | Self::MalformedRequest(_)
             | Self::Unauthenticated
             | Self::TenantMismatch
             | Self::NotFound(_)
@@ -223,6 +262,11 @@ mod tests {
                 403,
                 "forbidden",
             ),
+            (
+                ApiError::MalformedRequest("invalid chunk size".into()),
+                400,
+                "malformed_request",
+            ),
             (ApiError::NotFound("/x".into()), 404, "not_found"),
             (
                 ApiError::MethodNotAllowed {
@@ -242,14 +286,28 @@ mod tests {
                 "slug_taken",
             ),
             (
+                ApiError::RequestTimeout { seconds: 1 },
+                408,
+                "request_timeout",
+            ),
+            (
                 ApiError::PayloadTooLarge { limit: 1 },
                 413,
                 "payload_too_large",
             ),
+            (ApiError::UriTooLong { limit: 1 }, 414, "uri_too_long"),
             (
                 ApiError::UnsupportedMediaType,
                 415,
                 "unsupported_media_type",
+            ),
+            (
+                ApiError::HeadersTooLarge {
+                    max_count: 1,
+                    max_bytes: 1,
+                },
+                431,
+                "headers_too_large",
             ),
             (ApiError::Internal("db".into()), 500, "internal"),
         ];

@@ -65,6 +65,7 @@ impl std::fmt::Debug for Created {
             .field("tenant", &self.tenant)
             .field("invite_token", &"<redacted>")
             .field("invite_expires_at", &self.invite_expires_at)
+            .field("policy_errors", &self.policy_errors)
             .finish()
     }
 }
@@ -335,6 +336,7 @@ mod tests {
             },
             invite_token: "5ec7e7".repeat(8),
             invite_expires_at: now,
+            policy_errors: Vec::new(),
         };
         let shown = format!("{created:?}");
         assert!(!shown.contains("5ec7e7"), "{shown}");

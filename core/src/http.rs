@@ -10,11 +10,20 @@ use crate::error::ApiError;
 use crate::flow::{self, Body, CreateCall};
 use crate::model::{Fresh, Timestamp};
 use crate::store::TenantStore;
+use crate::validate::MAX_BODY_BYTES;
 
 /// The create route.
 pub const TENANTS_PATH: &str = "/v1/tenants";
 /// The health route.
 pub const HEALTH_PATH: &str = "/healthz";
+/// The longest path a request may have, in bytes; longer: 414 `uri_too_long`.
+pub const MAX_PATH_BYTES: usize = 8 * 1024;
+/// The most headers a request may have; more: 431 `headers_too_large`.
+pub const MAX_HEADERS: usize = 100;
+/// The most bytes of header names and values a request may have; more: 431 `headers_too_large`.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// Every response's `Content-Type`: every body is JSON, errors included.
+pub const CONTENT_TYPE: (&str, &str) = ("Content-Type", "application/json");
 
 /// A request, borrowed from whatever server received it.
 #[derive(Debug, Clone, Copy)]
@@ -94,7 +103,7 @@ fn is_api_path(path: &str) -> bool {
 pub struct HttpResponse {
     /// The status code.
     pub status: u16,
-    /// Headers besides `Content-Type: application/json`, which every response has.
+    /// The headers to send as they are; [`CONTENT_TYPE`] is always among them.
     pub headers: Vec<(&'static str, String)>,
     /// The JSON body.
     pub body: String,
@@ -115,15 +124,18 @@ impl HttpResponse {
             ApiError::Forbidden { errors, .. } => policy_log(errors),
             _ => None,
         };
-        Self {
+        let mut response = Self::ok(
             status,
             headers,
-            body: serde_json::to_string(&error.body()).unwrap_or_default(),
-            log,
-        }
+            serde_json::to_string(&error.body()).unwrap_or_default(),
+        );
+        response.log = log;
+        response
     }
 
-    fn ok(status: u16, headers: Vec<(&'static str, String)>, body: String) -> Self {
+    fn ok(status: u16, mut headers: Vec<(&'static str, String)>, body: String) -> Self {
+        let (name, value) = CONTENT_TYPE;
+        headers.push((name, value.to_owned()));
         Self {
             status,
             headers,
@@ -141,6 +153,9 @@ pub async fn handle<S: TenantStore + ?Sized>(
     now: Timestamp,
     fresh: Fresh,
 ) -> HttpResponse {
+    if let Err(error) = check_head(request.path, request.headers) {
+        return HttpResponse::from_error(&error);
+    }
     let path = normalize_path(request.path);
     let result = match (path.as_ref(), request.method) {
         (TENANTS_PATH, "POST") => create(policies, store, &request, now, fresh).await,
@@ -154,6 +169,38 @@ pub async fn handle<S: TenantStore + ?Sized>(
         (path, _) => Err(ApiError::NotFound(path.to_owned())),
     };
     result.unwrap_or_else(|error| HttpResponse::from_error(&error))
+}
+
+/// Checks what a server knows before it reads the body, in this order: the path's length (414),
+/// the number and size of the headers (431), and a declared `Content-Length` over
+/// [`MAX_BODY_BYTES`] (413). A server calls it before reading a body, so that it never reads one
+/// it would refuse; [`handle`] calls it first too, so every way in answers alike. These come
+/// before authentication: they are about the message, not about who sent it.
+pub fn check_head(path: &str, headers: &[(&str, &str)]) -> Result<(), ApiError> {
+    if path.len() > MAX_PATH_BYTES {
+        return Err(ApiError::UriTooLong {
+            limit: MAX_PATH_BYTES,
+        });
+    }
+    let header_bytes: usize = headers.iter().map(|(n, v)| n.len() + v.len()).sum();
+    if headers.len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
+        return Err(ApiError::HeadersTooLarge {
+            max_count: MAX_HEADERS,
+            max_bytes: MAX_HEADER_BYTES,
+        });
+    }
+    // An unreadable length is the HTTP stack's to refuse; here only a readable one counts.
+    let declared = headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("Content-Length"))
+        .filter_map(|(_, v)| v.trim().parse::<u64>().ok())
+        .max();
+    match declared {
+        Some(length) if length > MAX_BODY_BYTES as u64 => Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn not_allowed(method: &str, allow: &'static str) -> ApiError {
@@ -258,5 +305,46 @@ mod tests {
         assert!(!serves_asset("GET", "/v1/tenants"));
         assert!(!serves_asset("GET", "/v1/x/../tenants"));
         assert!(!serves_asset("GET", "/v1"));
+    }
+
+    fn status(path: &str, headers: &[(&str, &str)]) -> u16 {
+        check_head(path, headers).map_or_else(|e| e.status_and_code().0, |()| 200)
+    }
+
+    #[test]
+    fn the_head_is_refused_past_each_limit_and_not_at_it() {
+        let path = format!("/{}", "a".repeat(MAX_PATH_BYTES - 1));
+        assert_eq!(status(&path, &[]), 200);
+        assert_eq!(status(&format!("{path}a"), &[]), 414);
+        let names: Vec<String> = (0..=MAX_HEADERS).map(|i| format!("x-h{i}")).collect();
+        let many: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v")).collect();
+        assert_eq!(status("/", &many[..MAX_HEADERS]), 200);
+        assert_eq!(status("/", &many), 431);
+        let value = "v".repeat(MAX_HEADER_BYTES - 1);
+        assert_eq!(status("/", &[("x", &value)]), 200);
+        assert_eq!(status("/", &[("xy", &value)]), 431);
+        let limit = MAX_BODY_BYTES.to_string();
+        let over = (MAX_BODY_BYTES + 1).to_string();
+        assert_eq!(status("/", &[("content-length", &limit)]), 200);
+        assert_eq!(status("/", &[("Content-Length", &over)]), 413);
+        assert_eq!(status("/", &[("content-length", "-1")]), 200);
+    }
+
+    #[test]
+    fn every_response_says_its_body_is_json() {
+        let responses = [
+            HttpResponse::from_error(&ApiError::NotFound("/x".into())),
+            HttpResponse::ok(201, vec![("Location", "/x".into())], "{}".into()),
+        ];
+        for response in responses {
+            let content_type = response
+                .headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("content-type"));
+            assert_eq!(
+                content_type,
+                Some(&("Content-Type", "application/json".to_owned()))
+            );
+        }
     }
 }

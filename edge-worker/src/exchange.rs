@@ -51,11 +51,10 @@ pub(crate) async fn read_request(request: Request) -> Result<IncomingRequest, Ap
     })
 }
 
-/// Core's response as a workerd response: always `Content-Type: application/json`, plus core's
-/// headers.
+/// Core's response as a workerd response, with core's headers (`Content-Type` among them) as
+/// they are.
 pub(crate) fn to_worker_response(answer: HttpResponse) -> worker::Result<Response> {
     let headers = Headers::new();
-    headers.set("Content-Type", "application/json")?;
     for (name, value) in &answer.headers {
         headers.set(name, value)?;
     }

@@ -37,6 +37,7 @@ impl SqliteStore {
 
     /// Opens a database file for a pool whose connections share one [`WriteGate`].
     pub fn open_gated(path: &Path, gate: WriteGate) -> rusqlite::Result<Self> {
+        create_private(path)?;
         Self::configure(Connection::open(path)?, gate)
     }
 
@@ -116,6 +117,34 @@ impl SqliteStore {
     }
 }
 
+/// Creates a missing database file readable and writable by its owner only, before SQLite would
+/// create it world-readable: it holds key hashes and invites. SQLite gives the `-wal` and `-shm`
+/// files it creates later the mode of the database file.
+fn create_private(path: &Path) -> rusqlite::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path);
+        match created {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some(format!("cannot create `{}`: {e}", path.display())),
+            )),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
+}
+
 /// Runs one statement with its values bound.
 pub fn execute(conn: &Connection, statement: &SqlStatement) -> rusqlite::Result<usize> {
     conn.prepare_cached(statement.sql)?
@@ -190,6 +219,23 @@ impl TenantStore for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_and_its_wal_and_shm_are_readable_by_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        let store = SqliteStore::open(&db).unwrap();
+        store.execute_atomically(&[]).unwrap();
+        for name in ["t.db", "t.db-wal", "t.db-shm"] {
+            let mode = std::fs::metadata(dir.path().join(name))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}: {mode:o}");
+        }
+    }
 
     #[test]
     fn only_a_unique_violation_of_the_slug_is_a_slug_conflict() {

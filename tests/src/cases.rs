@@ -86,15 +86,15 @@ pub struct Case {
     /// The method.
     pub method: &'static str,
     /// The path.
-    pub path: &'static str,
+    pub path: String,
     /// The key sent.
     pub key: Key,
     /// The tenant header sent.
     pub tenant: TenantHeader,
     /// The `Content-Type` sent, if any.
     pub content_type: Option<&'static str>,
-    /// More headers, sent after the others (a second `Content-Type`, say).
-    pub extra_headers: Vec<(&'static str, &'static str)>,
+    /// Headers sent after the key, tenant and content type.
+    pub extra_headers: Vec<(String, String)>,
     /// The body bytes.
     pub body: Vec<u8>,
     /// The expected answer.
@@ -107,7 +107,7 @@ impl Case {
         Self {
             name: name.into(),
             method: "POST",
-            path: "/v1/tenants",
+            path: "/v1/tenants".to_owned(),
             key: Key::Master,
             tenant: TenantHeader::Master,
             content_type: Some("application/json"),
@@ -132,8 +132,8 @@ impl Case {
         self
     }
 
-    fn with_header(mut self, name: &'static str, value: &'static str) -> Self {
-        self.extra_headers.push((name, value));
+    fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.extra_headers.push((name.to_owned(), value.to_owned()));
         self
     }
 
@@ -142,10 +142,15 @@ impl Case {
         self
     }
 
-    fn route(name: &str, method: &'static str, path: &'static str, expect: Expect) -> Self {
+    fn with_extra_headers(mut self, headers: Vec<(String, String)>) -> Self {
+        self.extra_headers = headers;
+        self
+    }
+
+    fn route(name: &str, method: &'static str, path: &str, expect: Expect) -> Self {
         Self {
             method,
-            path,
+            path: path.to_owned(),
             ..Self::create(name, &json!({}), expect)
         }
     }
@@ -198,12 +203,10 @@ impl Case {
         if let Some(content_type) = self.content_type {
             headers.push(("Content-Type".to_owned(), content_type.to_owned()));
         }
-        for (name, value) in &self.extra_headers {
-            headers.push(((*name).to_owned(), (*value).to_owned()));
-        }
+        headers.extend(self.extra_headers.iter().cloned());
         Request {
             method: self.method.to_owned(),
-            path: self.path.to_owned(),
+            path: self.path.clone(),
             headers,
             body: self.body.clone(),
         }
@@ -607,7 +610,7 @@ pub fn all() -> Vec<Case> {
         .with_tenant(TenantHeader::NonAscii),
     );
     cases.push(Case {
-        path: "/v1/./tenants",
+        path: "/v1/./tenants".to_owned(),
         ..Case::create(
             "a `.` segment resolves: POST /v1/./tenants creates",
             &acme("dot-segment"),
@@ -615,7 +618,7 @@ pub fn all() -> Vec<Case> {
         )
     });
     cases.push(Case {
-        path: "/v1/x/../tenants",
+        path: "/v1/x/../tenants".to_owned(),
         ..Case::create(
             "a `..` segment resolves: POST /v1/x/../tenants creates",
             &acme("dot-dot-segment"),
@@ -630,6 +633,37 @@ pub fn all() -> Vec<Case> {
             error(404, "not_found"),
         ));
     }
+    // The head's limits come before the key: they are about the message, not its sender.
+    cases.push(
+        Case::create(
+            "431 for 150 headers",
+            &acme("many-headers"),
+            error(431, "headers_too_large"),
+        )
+        .with_key(Key::Missing)
+        .with_extra_headers(
+            (0..150)
+                .map(|i| (format!("X-Extra-{i}"), "1".to_owned()))
+                .collect(),
+        ),
+    );
+    cases.push(
+        Case::create(
+            "431 for 20 KiB of headers",
+            &acme("big-headers"),
+            error(431, "headers_too_large"),
+        )
+        .with_extra_headers(vec![("X-Big".to_owned(), "b".repeat(20 * 1024))]),
+    );
+    cases.push(
+        Case::route(
+            "414 for a 9 KiB path",
+            "GET",
+            &format!("/v1/{}", "p".repeat(9 * 1024)),
+            error(414, "uri_too_long"),
+        )
+        .with_key(Key::Missing),
+    );
     cases.push(Case::route(
         "health check",
         "GET",

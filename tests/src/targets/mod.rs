@@ -27,11 +27,10 @@ pub fn through_handler(
         headers: &headers,
         body: &request.body,
     });
-    let mut headers: Vec<(String, String)> = response
+    let headers = response
         .headers
         .iter()
         .map(|(n, v)| (n.to_lowercase(), v.clone()))
         .collect();
-    headers.push(("content-type".into(), "application/json".into()));
     Response::new(response.status, headers, response.body)
 }

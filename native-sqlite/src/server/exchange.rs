@@ -1,0 +1,139 @@
+//! One request: core's check of the head before any body is read, the body read against a
+//! deadline, core's answer on the blocking pool, one log line, and core's response sent as it is.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Instant;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+use tenantry_core::ApiError;
+use tenantry_core::http::{self, HttpRequest, HttpResponse};
+use tenantry_core::validate::MAX_BODY_BYTES;
+
+use super::{Limits, Pool};
+use crate::NativeError;
+
+/// Answers one request and logs it. It never fails: whatever goes wrong is core's error body.
+pub(super) async fn answer(
+    pool: Arc<Pool>,
+    limits: Limits,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let method = parts.method.to_string();
+    let path = parts.uri.path().to_owned();
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                http::header_text(value.as_bytes()),
+            )
+        })
+        .collect();
+    let response = respond(pool, limits, &method, &path, headers, body).await;
+    let elapsed = started.elapsed();
+    match &response.log {
+        Some(detail) => eprintln!(
+            "{method} {path} {} {elapsed:.2?} error: {detail}",
+            response.status
+        ),
+        None => eprintln!("{method} {path} {} {elapsed:.2?}", response.status),
+    }
+    Ok(to_hyper(response))
+}
+
+async fn respond(
+    pool: Arc<Pool>,
+    limits: Limits,
+    method: &str,
+    path: &str,
+    headers: Vec<(String, String)>,
+    body: Incoming,
+) -> HttpResponse {
+    // Core refuses a head it would never accept before a byte of the body is read.
+    if let Err(error) = http::check_head(path, &borrow(&headers)) {
+        return HttpResponse::from_error(&error);
+    }
+    let read = tokio::time::timeout(limits.body_read, read_at_most(body, MAX_BODY_BYTES + 1));
+    let bytes = match read.await {
+        Ok(Ok(bytes)) => bytes,
+        // The framing of the body is broken: the client's fault, not the server's.
+        Ok(Err(error)) => return HttpResponse::from_error(&malformed(&error)),
+        Err(_) => {
+            return HttpResponse::from_error(&ApiError::RequestTimeout {
+                seconds: limits.body_read.as_secs(),
+            });
+        }
+    };
+    let (method, path) = (method.to_owned(), path.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let request = HttpRequest {
+            method: &method,
+            path: &path,
+            headers: &borrow(&headers),
+            body: &bytes,
+        };
+        pool.with(|tenantry| tenantry.handle(request))
+    })
+    .await
+    .map_err(|e| NativeError::System(format!("request task failed: {e}")))
+    .and_then(|result| result)
+    .unwrap_or_else(|e| HttpResponse::from_error(&ApiError::Internal(e.to_string())))
+}
+
+fn borrow(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+    headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect()
+}
+
+/// hyper's reason for refusing a body, e.g. `invalid chunk size: overflow`, in the lowercase of
+/// the error messages (hyper capitalises some).
+fn malformed(error: &hyper::Error) -> ApiError {
+    let reason = std::error::Error::source(error)
+        .map_or_else(|| error.to_string(), |cause| cause.to_string());
+    let mut chars = reason.chars();
+    let reason = chars
+        .next()
+        .map(|first| first.to_lowercase().chain(chars).collect())
+        .unwrap_or_default();
+    ApiError::MalformedRequest(reason)
+}
+
+/// Reads a body, stopping once `limit` bytes are in: enough for core to see it is too large.
+async fn read_at_most(mut body: Incoming, limit: usize) -> Result<Vec<u8>, hyper::Error> {
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            bytes.extend_from_slice(&data);
+            if bytes.len() >= limit {
+                bytes.truncate(limit);
+                break;
+            }
+        }
+    }
+    Ok(bytes)
+}
+
+/// Core's response as hyper's, its headers copied as they are.
+fn to_hyper(answer: HttpResponse) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(answer.body)));
+    *response.status_mut() =
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in answer.headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}
