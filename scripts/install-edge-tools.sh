@@ -63,6 +63,7 @@ else
   npm install --prefix "$node_dir" --no-save --no-audit --no-fund --no-package-lock \
     "node-$platform@$version" >/dev/null
   ln -sfn "node_modules/node-$platform/bin" "$node_dir/bin"
+  hash -r # the shell remembered the system's node above
 fi
 
 # wrangler (with workerd and esbuild) and binaryen's wasm-opt, as package-lock.json pins.
