@@ -11,9 +11,10 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 step "formatting"
 cargo fmt --all -- --check
 
-step "lints (native crates, then the worker for wasm32)"
-cargo clippy --all-targets -- -D warnings
+step "lints (native crates with the benchmarks' hooks, then for wasm32 the worker and the preview's bindings)"
+cargo clippy --all-targets --features tenantry-core/bench -- -D warnings
 cargo clippy -p tenantry-edge --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p tenantry-core --features wasm --target wasm32-unknown-unknown -- -D warnings
 
 step "core builds for wasm32-unknown-unknown"
 cargo build -p tenantry-core --target wasm32-unknown-unknown

@@ -1,11 +1,11 @@
 //! The decision path (parse the body, validate it, authorize with the default policies) beside
 //! the bare Cedar `Authorizer::is_authorized` call on the same request.
+//! `cargo bench -p tenantry-core --features bench --bench decision`
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use tenantry_core::authz::Ask;
-use tenantry_core::{Policies, Principal, validate};
+use tenantry_core::{Ask, Policies, Principal, parse_and_validate};
 use uuid::Uuid;
 
 const BODY: &[u8] = br#"{"name":"Acme Corp","owner_email":"ann@acme.test","owner_name":"Ann Example","locale":"en-us","sso_start_url":"https://d-1234567890.awsapps.com/start","sso_region":"eu-west-3"}"#;
@@ -27,14 +27,14 @@ fn decision(c: &mut Criterion) {
     let mut group = c.benchmark_group("decision");
     group.bench_function("parse+validate+authorize", |b| {
         b.iter(|| {
-            let valid = validate::parse_and_validate(black_box(BODY));
+            let valid = parse_and_validate(black_box(BODY));
             valid.map(|valid| policies.authorize(&principal, &Ask::of(&valid)).is_ok())
         })
     });
     group.bench_function("parse+validate", |b| {
-        b.iter(|| validate::parse_and_validate(black_box(BODY)).is_ok())
+        b.iter(|| parse_and_validate(black_box(BODY)).is_ok())
     });
-    let Ok(valid) = validate::parse_and_validate(BODY) else {
+    let Ok(valid) = parse_and_validate(BODY) else {
         return eprintln!("the benchmark body does not validate");
     };
     let ask = Ask::of(&valid);
@@ -50,16 +50,16 @@ fn decision(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 policies
-                    .cedar_request(black_box(&principal), black_box(&ask))
+                    .bench_cedar_request(black_box(&principal), black_box(&ask))
                     .is_ok()
             })
         },
     );
-    let Ok((request, entities)) = policies.cedar_request(&principal, &ask) else {
+    let Ok((request, entities)) = policies.bench_cedar_request(&principal, &ask) else {
         return eprintln!("the cedar request does not build");
     };
     group.bench_function("bare is_authorized", |b| {
-        b.iter(|| policies.is_authorized(black_box(&request), black_box(entities.as_ref())))
+        b.iter(|| policies.bench_is_authorized(black_box(&request), black_box(entities.as_ref())))
     });
     group.finish();
 }

@@ -3,7 +3,7 @@
 
 /// The `.cedar` files among a folder's file names, sorted by name: every one is embedded, so a
 /// file an operator adds takes effect instead of being silently ignored.
-pub fn policy_files(names: &[String]) -> Vec<String> {
+pub(crate) fn policy_files(names: &[String]) -> Vec<String> {
     let mut files: Vec<String> = names
         .iter()
         .filter(|name| name.ends_with(".cedar"))
@@ -16,7 +16,7 @@ pub fn policy_files(names: &[String]) -> Vec<String> {
 /// The `.sql` files among a folder's file names, in order. Each must be named `NNNN_name.sql`
 /// and the numbers must run 1, 2, 3, … without a gap or a repeat: `PRAGMA user_version` counts
 /// the migrations applied, and wrangler applies the same files by name, so both must agree.
-pub fn migration_files(names: &[String]) -> Result<Vec<String>, String> {
+pub(crate) fn migration_files(names: &[String]) -> Result<Vec<String>, String> {
     let mut numbered = Vec::new();
     for name in names.iter().filter(|name| name.ends_with(".sql")) {
         let number = name

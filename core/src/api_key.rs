@@ -11,7 +11,7 @@ use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 /// The prefix of every key.
-pub const PREFIX: &str = "tnty_";
+pub(crate) const PREFIX: &str = "tnty_";
 /// How many random bytes [`IssuedKey::from_random_bytes`] takes.
 pub const KEY_RANDOM_BYTES: usize = 16 + 32;
 
@@ -55,7 +55,7 @@ impl fmt::Debug for IssuedKey {
 
 /// A key as presented by a caller, split into its parts.
 #[derive(Clone, PartialEq, Eq)]
-pub struct PresentedKey<'a> {
+pub(crate) struct PresentedKey<'a> {
     /// The id part.
     pub key_id: Uuid,
     /// The secret part.
@@ -74,7 +74,7 @@ impl fmt::Debug for PresentedKey<'_> {
 }
 
 /// Splits a presented key; `None` when it is not of the issued shape.
-pub fn parse(text: &str) -> Option<PresentedKey<'_>> {
+pub(crate) fn parse(text: &str) -> Option<PresentedKey<'_>> {
     let rest = text.strip_prefix(PREFIX)?;
     let (id, secret) = rest.split_once('_')?;
     if id.len() != 32 || secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -90,7 +90,7 @@ pub fn hash_secret(secret: &str) -> String {
 }
 
 /// Whether a presented secret matches a stored hash, compared in constant time.
-pub fn secret_matches(secret: &str, stored_hash: &str) -> bool {
+pub(crate) fn secret_matches(secret: &str, stored_hash: &str) -> bool {
     hash_secret(secret)
         .as_bytes()
         .ct_eq(stored_hash.as_bytes())

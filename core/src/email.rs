@@ -10,7 +10,7 @@ use email_address::{EmailAddress, Options};
 use crate::text;
 
 /// The longest email address, in characters.
-pub const MAX_EMAIL_CHARS: usize = 254;
+pub(crate) const MAX_EMAIL_CHARS: usize = 254;
 /// The longest domain name, in characters.
 const MAX_DOMAIN_CHARS: usize = 253;
 /// The longest label of a domain name, in characters.
@@ -18,7 +18,7 @@ const MAX_LABEL_CHARS: usize = 63;
 
 /// An address that passed every rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Address {
+pub(crate) struct Address {
     /// The address with its domain in lowercase.
     pub address: String,
     /// The domain, lowercase.
@@ -26,7 +26,7 @@ pub struct Address {
 }
 
 /// Checks an address; the error is a message for `details.fields.owner_email`.
-pub fn parse(text: &str) -> Result<Address, String> {
+pub(crate) fn parse(text: &str) -> Result<Address, String> {
     if text.chars().count() > MAX_EMAIL_CHARS {
         return Err(format!("must be at most {MAX_EMAIL_CHARS} characters long"));
     }

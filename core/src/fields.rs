@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 /// One field of the request body, as [`REQUEST_FIELDS`] lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct RequestField {
+pub(crate) struct RequestField {
     /// The field's name in the JSON body.
     pub name: &'static str,
     /// Whether the body must carry it.
@@ -19,7 +19,7 @@ pub struct RequestField {
 
 /// One field as found in the body, before its rule is applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field<'a> {
+pub(crate) enum Field<'a> {
     /// Absent, or `null`.
     Absent,
     /// A string.
@@ -69,7 +69,7 @@ macro_rules! request_fields {
         }
 
         /// Every field of the body, required ones first.
-        pub const REQUEST_FIELDS: &[RequestField] = &[
+        pub(crate) const REQUEST_FIELDS: &[RequestField] = &[
             $( RequestField { name: stringify!($required), required: true }, )*
             $( RequestField { name: stringify!($optional), required: false }, )*
         ];
@@ -77,14 +77,14 @@ macro_rules! request_fields {
         /// One [`Field`] per request field: what validation starts from, whichever way the
         /// request came in.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub struct RawFields<'a> {
-            $( $(#[doc = $rdoc])* pub $required: Field<'a>, )*
-            $( $(#[doc = $odoc])* pub $optional: Field<'a>, )*
+        pub(crate) struct RawFields<'a> {
+            $( $(#[doc = $rdoc])* pub(crate) $required: Field<'a>, )*
+            $( $(#[doc = $odoc])* pub(crate) $optional: Field<'a>, )*
         }
 
         impl<'a> RawFields<'a> {
             /// The fields of a typed request.
-            pub fn of_request(request: &'a CreateTenantRequest) -> Self {
+            pub(crate) fn of_request(request: &'a CreateTenantRequest) -> Self {
                 Self {
                     $( $required: Field::Text(&request.$required), )*
                     $( $optional: Field::of_option(request.$optional.as_deref()), )*
@@ -92,7 +92,7 @@ macro_rules! request_fields {
             }
 
             /// The fields of a JSON object; `wrong_type` hears of each that is not a string.
-            pub fn of_object(
+            pub(crate) fn of_object(
                 object: &'a Map<String, Value>,
                 mut wrong_type: impl FnMut(&str),
             ) -> Self {
@@ -127,7 +127,7 @@ request_fields! {
 }
 
 /// Whether `name` is a field of the request body.
-pub fn is_known(name: &str) -> bool {
+pub(crate) fn is_known(name: &str) -> bool {
     REQUEST_FIELDS.iter().any(|field| field.name == name)
 }
 

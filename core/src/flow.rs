@@ -6,15 +6,16 @@ use uuid::Uuid;
 use crate::api_key::{self, hash_secret};
 use crate::authz::{Ask, Permit, Policies, Principal};
 use crate::error::{ApiError, SlugConflict};
-use crate::model::{CreateTenantRequest, Fresh, Tenant, Timestamp};
+use crate::fields::CreateTenantRequest;
+use crate::model::{Fresh, Tenant, Timestamp};
 use crate::slug;
 use crate::store::{AuditRecord, Invite, NewTenantRecord, OwnerUser, StoreError, TenantStore};
 use crate::validate::{self, MAX_BODY_BYTES, SlugChoice, ValidTenant};
 
 /// How long an owner's invite stays valid: 7 days.
-pub const INVITE_TTL_SECONDS: i64 = 7 * 24 * 60 * 60;
+pub(crate) const INVITE_TTL_SECONDS: i64 = 7 * 24 * 60 * 60;
 /// How many alternatives a 409 suggests.
-pub const SUGGESTIONS: usize = 3;
+pub(crate) const SUGGESTIONS: usize = 3;
 /// How many plain variants a derived slug tries (`acme`, `acme-2` … `acme-10`) before random
 /// suffixes: numbers read well, but racing creates would all pick the same next number.
 const SEQUENTIAL_VARIANTS: u32 = 10;
@@ -122,7 +123,7 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
 
 /// Finds the key a caller presented. Missing, malformed, unknown, revoked and wrong-secret keys
 /// all end in the same [`ApiError::Unauthenticated`], after the same hashing work.
-pub async fn authenticate<S: TenantStore + ?Sized>(
+pub(crate) async fn authenticate<S: TenantStore + ?Sized>(
     store: &S,
     header: Option<&str>,
 ) -> Result<Principal, ApiError> {
@@ -150,7 +151,10 @@ pub async fn authenticate<S: TenantStore + ?Sized>(
 }
 
 /// The tenant-header check, in code so that no policy can switch it off.
-pub fn check_tenant_header(principal: &Principal, header: Option<&str>) -> Result<(), ApiError> {
+pub(crate) fn check_tenant_header(
+    principal: &Principal,
+    header: Option<&str>,
+) -> Result<(), ApiError> {
     const HEADER: &str = "X-Tenant-ID";
     let text = header.ok_or(ApiError::InvalidHeader {
         header: HEADER,
@@ -171,7 +175,7 @@ pub fn check_tenant_header(principal: &Principal, header: Option<&str>) -> Resul
 }
 
 /// Accepts `application/json`, with parameters such as `charset`, in any letter case.
-pub fn check_content_type(content_type: Option<&str>) -> Result<(), ApiError> {
+pub(crate) fn check_content_type(content_type: Option<&str>) -> Result<(), ApiError> {
     let media_type = content_type
         .and_then(|value| value.split(';').next())
         .map(str::trim)
@@ -184,7 +188,7 @@ pub fn check_content_type(content_type: Option<&str>) -> Result<(), ApiError> {
 }
 
 /// Refuses bodies over [`MAX_BODY_BYTES`].
-pub fn check_size(len: usize) -> Result<(), ApiError> {
+pub(crate) fn check_size(len: usize) -> Result<(), ApiError> {
     if len > MAX_BODY_BYTES {
         Err(ApiError::PayloadTooLarge {
             limit: MAX_BODY_BYTES,

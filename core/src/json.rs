@@ -11,7 +11,7 @@ use serde_json::{Map, Number, Value};
 const MAX_KEY_CHARS_SHOWN: usize = 64;
 
 /// Parses a JSON text, refusing any object with a duplicate key.
-pub fn from_slice(bytes: &[u8]) -> Result<Value, serde_json::Error> {
+pub(crate) fn from_slice(bytes: &[u8]) -> Result<Value, serde_json::Error> {
     serde_json::from_slice::<Unambiguous>(bytes).map(|unambiguous| unambiguous.0)
 }
 

@@ -1,30 +1,45 @@
 #![doc = include_str!("../README.md")]
+//!
+//! ## The map
+//!
+//! Four modules are namespaces of their own, for the shells: [`http`] (the HTTP-agnostic
+//! handler), [`store`] (the storage port and the records it writes), [`sql`] (the statements both
+//! databases run) and [`admin`] (bootstrapping the platform tenant, issuing and revoking keys).
+//! With the `wasm` feature, `preview` holds the browser page's bindings. Everything else is
+//! private, and what callers need of it is re-exported here, at one path each.
 
 pub mod admin;
-pub mod api_key;
-pub mod authz;
-pub mod email;
-pub mod error;
-pub mod fields;
-pub mod flow;
+mod api_key;
+mod authz;
+mod email;
+mod error;
+mod fields;
+mod flow;
 pub mod http;
-pub mod json;
-pub mod memory_store;
-pub mod migrations;
-pub mod model;
+mod json;
+mod memory_store;
+mod migrations;
+mod model;
 #[cfg(feature = "wasm")]
 pub mod preview;
-pub mod scope;
-pub mod slug;
+mod scope;
+mod slug;
 pub mod sql;
-pub mod sso;
+mod sso;
 pub mod store;
-pub mod text;
-pub mod validate;
+mod text;
+mod validate;
 
-pub use authz::{Policies, PolicyError, Principal};
+pub use api_key::{IssuedKey, KEY_RANDOM_BYTES, hash_secret};
+pub use authz::{
+    Ask, DEFAULT_POLICY_FILES, DEFAULT_SCHEMA, Permit, Policies, PolicyError, PolicyProblem,
+    Principal,
+};
 pub use error::{ApiError, ErrorBody, SlugConflict};
+pub use fields::CreateTenantRequest;
 pub use flow::{Body, CreateCall, Created, create_tenant};
-pub use model::{CreateTenantRequest, FRESH_RANDOM_BYTES, Fresh, Tenant, Timestamp};
+pub use memory_store::MemoryStore;
+pub use migrations::MIGRATIONS;
+pub use model::{FRESH_RANDOM_BYTES, Fresh, Tenant, Timestamp};
 pub use scope::{Scope, UnknownScope};
-pub use store::{StoreError, TenantStore};
+pub use validate::{MAX_BODY_BYTES, SlugChoice, ValidTenant, parse_and_validate, validate};

@@ -8,7 +8,6 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-pub use crate::fields::CreateTenantRequest;
 use crate::slug::RANDOM_SUFFIX_BYTES;
 
 /// A tenant as the API returns it (201 body).
@@ -96,7 +95,7 @@ impl<'de> Deserialize<'de> for Timestamp {
 /// How many random slug suffixes a create carries: a derived slug that is taken, or that loses a
 /// race, is retried with the next one. Each suffix has 30 random bits, so even racing creates of
 /// one name pick the same one about once in a billion; four are never all taken in practice.
-pub const SLUG_SUFFIXES: usize = 4;
+pub(crate) const SLUG_SUFFIXES: usize = 4;
 
 /// How many random bytes [`Fresh::from_random_bytes`] takes.
 pub const FRESH_RANDOM_BYTES: usize = 16 * 4 + 32 + SLUG_SUFFIXES * RANDOM_SUFFIX_BYTES;

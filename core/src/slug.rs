@@ -1,12 +1,12 @@
 //! Slugs: folding, the rules, derivation from a name, reserved words and free variants.
 
 /// The shortest slug allowed.
-pub const MIN_LEN: usize = 3;
+pub(crate) const MIN_LEN: usize = 3;
 /// The longest slug allowed (a DNS label).
-pub const MAX_LEN: usize = 63;
+pub(crate) const MAX_LEN: usize = 63;
 
 /// Slugs the platform keeps for itself: they would collide with routes, hostnames or roles.
-pub const RESERVED: &[&str] = &[
+pub(crate) const RESERVED: &[&str] = &[
     "admin",
     "api",
     "app",
@@ -35,12 +35,12 @@ pub const RESERVED: &[&str] = &[
 ];
 
 /// Folds a slug to its stored form: ASCII letters to lowercase. Slugs compare by this form.
-pub fn fold(slug: &str) -> String {
+pub(crate) fn fold(slug: &str) -> String {
     slug.to_ascii_lowercase()
 }
 
 /// Why a given slug breaks the rules, as a message for `details.fields.slug`.
-pub fn rule_violation(folded: &str) -> Option<&'static str> {
+pub(crate) fn rule_violation(folded: &str) -> Option<&'static str> {
     let len = folded.len();
     if !(MIN_LEN..=MAX_LEN).contains(&len) {
         return Some("must be 3 to 63 characters long");
@@ -61,14 +61,14 @@ pub fn rule_violation(folded: &str) -> Option<&'static str> {
 }
 
 /// Whether a folded slug is reserved by the platform.
-pub fn is_reserved(folded: &str) -> bool {
+pub(crate) fn is_reserved(folded: &str) -> bool {
     RESERVED.contains(&folded)
 }
 
 /// Derives a valid slug from a tenant name: lowercase ASCII letters and digits are kept, every
 /// other run becomes one `-`, the ends are trimmed, and the result is cut to 63 characters.
 /// A result shorter than 3 characters is completed with `tenant` so that it is always valid.
-pub fn derive_from_name(name: &str) -> String {
+pub(crate) fn derive_from_name(name: &str) -> String {
     let mut slug = String::with_capacity(name.len().min(MAX_LEN));
     for c in name.chars() {
         if c.is_ascii_alphanumeric() {
@@ -89,18 +89,18 @@ pub fn derive_from_name(name: &str) -> String {
 }
 
 /// How many random bytes a [`random_variant`]'s suffix takes: one per character.
-pub const RANDOM_SUFFIX_BYTES: usize = 6;
+pub(crate) const RANDOM_SUFFIX_BYTES: usize = 6;
 /// The characters of a random suffix: 32 of them, so each byte picks one without bias.
 const SUFFIX_ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
 
 /// The `n`th variant of a slug (`acme-2`, `acme-3`, …), cut so that it stays within 63 characters.
-pub fn variant(base: &str, n: u32) -> String {
+pub(crate) fn variant(base: &str, n: u32) -> String {
     with_suffix(base, &n.to_string())
 }
 
 /// A variant with a random suffix (`acme-k3x9qa`): 30 random bits, so creates racing for
 /// variants of one name practically never pick the same one.
-pub fn random_variant(base: &str, bytes: &[u8; RANDOM_SUFFIX_BYTES]) -> String {
+pub(crate) fn random_variant(base: &str, bytes: &[u8; RANDOM_SUFFIX_BYTES]) -> String {
     let suffix: String = bytes
         .iter()
         .map(|b| char::from(SUFFIX_ALPHABET[usize::from(b % 32)]))
@@ -114,7 +114,7 @@ fn with_suffix(base: &str, suffix: &str) -> String {
 }
 
 /// Candidate variants `base-from` … `base-(from+count-1)`, skipping reserved ones.
-pub fn variants(base: &str, from: u32, count: u32) -> Vec<String> {
+pub(crate) fn variants(base: &str, from: u32, count: u32) -> Vec<String> {
     (from..from.saturating_add(count))
         .map(|n| variant(base, n))
         .filter(|candidate| !is_reserved(candidate))

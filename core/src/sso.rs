@@ -7,7 +7,7 @@ use url::{Host, Url};
 
 /// An AWS partition, as far as the start URL and region must agree on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Partition {
+pub(crate) enum Partition {
     /// The commercial partition (`aws`).
     Commercial,
     /// AWS GovCloud (US) (`aws-us-gov`).
@@ -33,7 +33,7 @@ const DIRECTIONS: &[&str] = &[
 
 /// The partition of a region code such as `eu-west-3`, `us-gov-west-1` or `cn-north-1`; `None`
 /// when the code is not of a known partition's shape.
-pub fn region_partition(region: &str) -> Option<Partition> {
+pub(crate) fn region_partition(region: &str) -> Option<Partition> {
     let parts: Vec<&str> = region.split('-').collect();
     let (partition, direction, number) = match parts.as_slice() {
         ["us", "gov", direction, number] => (Partition::GovCloud, direction, number),
@@ -52,7 +52,7 @@ pub fn region_partition(region: &str) -> Option<Partition> {
 
 /// What a valid start URL says about where it lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StartUrl {
+pub(crate) struct StartUrl {
     /// The partition the URL belongs to.
     pub partition: Partition,
     /// The region the URL names, if it names one.
@@ -60,7 +60,7 @@ pub struct StartUrl {
 }
 
 /// Checks an access-portal start URL; the error is a message for `details.fields.sso_start_url`.
-pub fn parse_start_url(text: &str) -> Result<StartUrl, &'static str> {
+pub(crate) fn parse_start_url(text: &str) -> Result<StartUrl, &'static str> {
     const SHAPES: &str = "must be an AWS IAM Identity Center start URL such as \
         `https://d-1234567890.awsapps.com/start` or `https://ssoins-0123456789abcdef.portal.us-east-1.app.aws`";
     // The parser quietly drops controls and spaces at the ends and tabs and newlines inside;

@@ -32,19 +32,20 @@ const FORMAT: &[(char, char)] = &[
 ];
 
 /// The message for a field that holds a [refused](is_refused) character.
-pub const REFUSED_MESSAGE: &str = "must not contain control or invisible formatting characters";
+pub(crate) const REFUSED_MESSAGE: &str =
+    "must not contain control or invisible formatting characters";
 
 /// Whether a text field refuses `c`: a control character (C0, DEL, C1), a format character
 /// (`Cf`: bidirectional overrides and isolates, zero-width spaces and joiners, …), or a line or
 /// paragraph separator (U+2028, U+2029), which break lines like a control does.
-pub fn is_refused(c: char) -> bool {
+pub(crate) fn is_refused(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{2028}' | '\u{2029}')
         || FORMAT.iter().any(|&(from, to)| (from..=to).contains(&c))
 }
 
 /// Whether `text` holds a [refused](is_refused) character.
-pub fn has_refused(text: &str) -> bool {
+pub(crate) fn has_refused(text: &str) -> bool {
     text.chars().any(is_refused)
 }
 

@@ -6,26 +6,26 @@ use oxilangtag::LanguageTag;
 use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::fields::CreateTenantRequest;
 use crate::fields::{self, Field, RawFields};
-use crate::model::CreateTenantRequest;
 use crate::{email, json, slug, sso, text};
 
 /// The largest body accepted, in bytes (64 KiB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The longest tenant name, in characters.
-pub const MAX_NAME_CHARS: usize = 100;
+pub(crate) const MAX_NAME_CHARS: usize = 100;
 /// The longest owner name, in characters.
-pub const MAX_OWNER_NAME_CHARS: usize = 200;
+pub(crate) const MAX_OWNER_NAME_CHARS: usize = 200;
 /// The longest locale, in characters: RFC 5646 (4.4.1) asks every implementation to handle
 /// tags of up to 35 characters, and no language, script and region together need more.
-pub const MAX_LOCALE_CHARS: usize = 35;
+pub(crate) const MAX_LOCALE_CHARS: usize = 35;
 /// The locale of a tenant that names none.
-pub const DEFAULT_LOCALE: &str = "en";
+pub(crate) const DEFAULT_LOCALE: &str = "en";
 /// How many unknown fields an error lists; it counts the rest, so that a body of many unknown
 /// keys does not get an answer larger than itself.
-pub const MAX_LISTED_UNKNOWN_FIELDS: usize = 20;
+pub(crate) const MAX_LISTED_UNKNOWN_FIELDS: usize = 20;
 /// How much of an unknown field's name an error shows, in characters.
-pub const MAX_SHOWN_NAME_CHARS: usize = 64;
+pub(crate) const MAX_SHOWN_NAME_CHARS: usize = 64;
 
 /// Where the slug comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +82,7 @@ pub fn parse_and_validate(body: &[u8]) -> Result<ValidTenant, ApiError> {
 
 /// Validates a body that is already JSON, by the rules of [`parse_and_validate`] (which calls
 /// it): the browser preview hands the form's draft here, so it answers as the server does.
-pub fn validate_value(value: &Value) -> Result<ValidTenant, ApiError> {
+pub(crate) fn validate_value(value: &Value) -> Result<ValidTenant, ApiError> {
     let Value::Object(object) = value else {
         let mut problems = BTreeMap::new();
         problems.insert("body".to_owned(), "must be a JSON object".to_owned());

@@ -9,8 +9,8 @@
 
 use std::path::Path;
 
-use tenantry_core::authz::DEFAULT_POLICY_FILES;
-use tenantry_core::migrations::MIGRATIONS;
+use tenantry_core::DEFAULT_POLICY_FILES;
+use tenantry_core::MIGRATIONS;
 
 #[path = "../build/catalog.rs"]
 mod catalog;

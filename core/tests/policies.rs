@@ -2,11 +2,11 @@
 //! say, and a broken policy set is refused with a message a person can act on.
 
 use serde::Deserialize;
+use tenantry_core::MemoryStore;
 use tenantry_core::admin::{self, BOOTSTRAP_RANDOM_BYTES};
-use tenantry_core::authz::{Ask, DEFAULT_POLICY_FILES, DEFAULT_SCHEMA};
 use tenantry_core::http::{HttpRequest, HttpResponse, handle};
-use tenantry_core::memory_store::MemoryStore;
 use tenantry_core::{ApiError, Policies, PolicyError, Principal};
+use tenantry_core::{Ask, DEFAULT_POLICY_FILES, DEFAULT_SCHEMA};
 use tenantry_core::{FRESH_RANDOM_BYTES, Fresh, Timestamp};
 use uuid::Uuid;
 

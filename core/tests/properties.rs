@@ -7,12 +7,12 @@
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use tenantry_core::api_key::{IssuedKey, KEY_RANDOM_BYTES};
+use tenantry_core::MemoryStore;
 use tenantry_core::http::{HttpRequest, handle};
-use tenantry_core::memory_store::MemoryStore;
 use tenantry_core::store::{CREATE_SCOPE, MasterTenant, NewApiKey};
-use tenantry_core::validate::{SlugChoice, ValidTenant, parse_and_validate, validate};
 use tenantry_core::{CreateTenantRequest, FRESH_RANDOM_BYTES, Fresh, Policies, Timestamp};
+use tenantry_core::{IssuedKey, KEY_RANDOM_BYTES};
+use tenantry_core::{SlugChoice, ValidTenant, parse_and_validate, validate};
 use uuid::Uuid;
 
 /// Any JSON value, a few levels deep, with the field names of the contract among the keys.

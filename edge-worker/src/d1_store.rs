@@ -3,7 +3,7 @@
 use serde::de::DeserializeOwned;
 use tenantry_core::sql::{self, SqlStatement, SqlValue};
 use tenantry_core::store::{NewTenantRecord, StoredApiKey};
-use tenantry_core::{StoreError, TenantStore};
+use tenantry_core::store::{StoreError, TenantStore};
 use wasm_bindgen::JsValue;
 use worker::d1::serde_wasm_bindgen;
 use worker::{D1Database, D1PreparedStatement};

@@ -2,8 +2,8 @@
 
 use futures_util::StreamExt;
 use tenantry_core::ApiError;
+use tenantry_core::MAX_BODY_BYTES;
 use tenantry_core::http::HttpResponse;
-use tenantry_core::validate::MAX_BODY_BYTES;
 use worker::{ByteStream, Headers, Request, Response};
 
 /// The parts of a request core looks at, owned.

@@ -22,9 +22,9 @@
 //! ```
 
 pub mod admin;
-pub mod migrations;
+mod migrations;
 pub mod server;
-pub mod sqlite_store;
+mod sqlite_store;
 pub mod system;
 
 use std::path::Path;
@@ -38,7 +38,6 @@ use tenantry_core::{
     ApiError, Body, CreateCall, CreateTenantRequest, Created, Policies, PolicyError,
 };
 
-pub use admin::Bootstrapped;
 pub use sqlite_store::SqliteStore;
 
 /// What can go wrong outside the operation's own errors.
@@ -64,8 +63,8 @@ impl From<rusqlite::Error> for NativeError {
     }
 }
 
-impl From<tenantry_core::StoreError> for NativeError {
-    fn from(error: tenantry_core::StoreError) -> Self {
+impl From<tenantry_core::store::StoreError> for NativeError {
+    fn from(error: tenantry_core::store::StoreError) -> Self {
         Self::Database(error.to_string())
     }
 }
@@ -143,7 +142,7 @@ impl Tenantry {
 
     /// Creates the platform tenant and its first key; fails, changing nothing, if the database
     /// already has one.
-    pub fn init(&self) -> Result<Bootstrapped, NativeError> {
+    pub fn init(&self) -> Result<admin::Bootstrapped, NativeError> {
         let (bootstrapped, change) = admin::init()?;
         self.apply_admin_change(&change.change)?;
         Ok(bootstrapped)

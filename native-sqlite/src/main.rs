@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use tenantry_core::{Policies, Scope};
+use tenantry_native::admin::Bootstrapped;
 use tenantry_native::admin::{self, AdminChange};
 use tenantry_native::server::{self, Pool};
-use tenantry_native::{Bootstrapped, NativeError, SqliteStore, Tenantry};
+use tenantry_native::{NativeError, SqliteStore, Tenantry};
 use uuid::Uuid;
 
 /// Tenantry: create tenants of a multi-tenant platform (`POST /v1/tenants`).

@@ -3,10 +3,10 @@
 //! with `wrangler d1 migrations apply`.)
 
 use rusqlite::Connection;
-use tenantry_core::migrations::MIGRATIONS;
+use tenantry_core::MIGRATIONS;
 
 /// Applies the migrations the database has not seen yet, each in its own transaction.
-pub fn apply(conn: &mut Connection) -> rusqlite::Result<()> {
+pub(crate) fn apply(conn: &mut Connection) -> rusqlite::Result<()> {
     let done: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     for (version, (_name, sql)) in (1i64..).zip(MIGRATIONS).skip_while(|(v, _)| *v <= done) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

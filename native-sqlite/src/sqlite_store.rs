@@ -20,7 +20,7 @@ const BUSY_TIMEOUT_MS: u32 = 5_000;
 /// SQLite lets one writer in at a time; connections that collide wait in its busy handler, which
 /// sleeps in steps of milliseconds. Queuing on a mutex in the process instead hands the write
 /// lock over at once. Other processes (the CLI beside a server) still meet the busy timeout.
-pub type WriteGate = Arc<Mutex<()>>;
+pub(crate) type WriteGate = Arc<Mutex<()>>;
 
 /// One SQLite connection with the schema migrated.
 #[derive(Debug)]
@@ -146,7 +146,7 @@ fn create_private(path: &Path) -> rusqlite::Result<()> {
 }
 
 /// Runs one statement with its values bound.
-pub fn execute(conn: &Connection, statement: &SqlStatement) -> rusqlite::Result<usize> {
+pub(crate) fn execute(conn: &Connection, statement: &SqlStatement) -> rusqlite::Result<usize> {
     conn.prepare_cached(statement.sql)?
         .execute(rusqlite::params_from_iter(
             statement.params.iter().map(to_sql),
@@ -163,7 +163,7 @@ fn to_sql(value: &SqlValue) -> rusqlite::types::Value {
 
 /// The one place a SQLite error becomes a store error: a violation of the unique slug index
 /// (extended code `SQLITE_CONSTRAINT_UNIQUE` on `tenants.slug`) is a slug conflict.
-pub fn store_error(error: rusqlite::Error) -> StoreError {
+pub(crate) fn store_error(error: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(failure, Some(message)) = &error
         && failure.code == ErrorCode::ConstraintViolation
         && failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE

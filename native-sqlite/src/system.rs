@@ -1,7 +1,7 @@
 //! The two inputs core never makes itself: the current time and secure random bytes.
 
-use tenantry_core::api_key::{IssuedKey, KEY_RANDOM_BYTES};
 use tenantry_core::{FRESH_RANDOM_BYTES, Fresh, Timestamp};
+use tenantry_core::{IssuedKey, KEY_RANDOM_BYTES};
 
 use crate::NativeError;
 

@@ -1,13 +1,13 @@
 //! What both benchmarks share: the rows of one create, for the storage floor.
 
-use tenantry_core::model::Tenant;
+use tenantry_core::Tenant;
 use tenantry_core::store::{AuditRecord, Invite, NewTenantRecord, OwnerUser};
 use tenantry_native::system;
 use uuid::Uuid;
 
 /// The four rows one create writes (tenant, owner, invite, audit), with fresh ids, as the flow
 /// would build them; `None` if the clock or the random source fails.
-pub fn floor_record(actor: Uuid, slug: String) -> Option<NewTenantRecord> {
+pub(crate) fn floor_record(actor: Uuid, slug: String) -> Option<NewTenantRecord> {
     let now = system::now().ok()?;
     let fresh = system::fresh().ok()?;
     let email = "floor@bench.test".to_owned();
@@ -38,7 +38,7 @@ pub fn floor_record(actor: Uuid, slug: String) -> Option<NewTenantRecord> {
             tenant_id: fresh.tenant_id,
             user_id: fresh.owner_user_id,
             email,
-            token_hash: tenantry_core::api_key::hash_secret(&fresh.invite_id.to_string()),
+            token_hash: tenantry_core::hash_secret(&fresh.invite_id.to_string()),
             expires_at: now.plus_seconds(3600),
             created_at: now,
         },

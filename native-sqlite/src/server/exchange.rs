@@ -10,8 +10,8 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use tenantry_core::ApiError;
+use tenantry_core::MAX_BODY_BYTES;
 use tenantry_core::http::{self, HttpRequest, HttpResponse};
-use tenantry_core::validate::MAX_BODY_BYTES;
 
 use super::{Limits, Pool};
 use crate::NativeError;

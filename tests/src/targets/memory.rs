@@ -1,9 +1,9 @@
 //! Core's handler over the in-memory store.
 
+use tenantry_core::MemoryStore;
 use tenantry_core::Policies;
 use tenantry_core::admin;
 use tenantry_core::http::handle;
-use tenantry_core::memory_store::MemoryStore;
 use tenantry_core::store::NewApiKey;
 use tenantry_native::system;
 use uuid::Uuid;
