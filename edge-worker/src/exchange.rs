@@ -35,7 +35,9 @@ pub(crate) async fn read_request(request: Request) -> Result<IncomingRequest, Ap
     if let Some(stream) = raw.body() {
         let mut chunks = ByteStream::from(stream);
         while let Some(chunk) = chunks.next().await {
-            let chunk = chunk.map_err(|e| ApiError::Internal(format!("reading the body: {e}")))?;
+            // The body stream fails when the client's framing does (workerd has already parsed
+            // it): the client's fault, as the native server answers it.
+            let chunk = chunk.map_err(|e| ApiError::MalformedRequest(e.to_string()))?;
             let room = (MAX_BODY_BYTES + 1).saturating_sub(body.len());
             body.extend_from_slice(&chunk[..chunk.len().min(room)]);
             if body.len() > MAX_BODY_BYTES {
