@@ -128,6 +128,30 @@ fn the_counterexample_says_whose_tenant_the_resource_is() {
 }
 
 #[test]
+fn following_the_remedy_proves_the_invariant_that_failed() {
+    let broken = policies().join("verify-fixtures/child-key-reads-any-tenant");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        broken.join("schema.cedarschema"),
+        dir.path().join("schema.cedarschema"),
+    )
+    .unwrap();
+    let policy = std::fs::read_to_string(broken.join("tenants.cedar")).unwrap();
+    let unfixed = r#"when { principal.scopes.contains("tenants:read") };"#;
+    assert!(policy.contains(unfixed));
+    let fixed = policy.replace(
+        unfixed,
+        r#"when { resource == principal.tenant && principal.scopes.contains("tenants:read") };"#,
+    );
+    std::fs::write(dir.path().join("tenants.cedar"), fixed).unwrap();
+    let report = stdout(&verify(&["--policies", dir.path().to_str().unwrap()]));
+    let proven = with_verdict(&report, "proven ");
+    for name in ["read_tenant/own-tenant-only", "read_tenant/needs-scope"] {
+        assert!(proven.iter().any(|p| p == name), "{name} in\n{report}");
+    }
+}
+
+#[test]
 fn policies_that_do_not_validate_are_refused_before_any_proof() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
