@@ -5,3 +5,4 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/install-edge-tools.sh
 scripts/install-browser-tools.sh
+scripts/install-solver.sh

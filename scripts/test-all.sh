@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test of the project, as CI runs it (the README's test command):
 # formatting and lints, core built for wasm32, the native suites (core, SQLite, the conformance
-# cases on core+memory, in-process and `tenantry serve`), and the edge worker in workerd.
+# cases on core+memory, in-process and `tenantry serve`, and `tenantry policies verify` proving
+# the shipped policies and catching each broken set of policies/verify-fixtures/ with cvc5), and
+# the edge worker in workerd.
 # Needs the tools of scripts/install-tools.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -19,7 +21,7 @@ cargo clippy -p tenantry-core --features wasm --target wasm32-unknown-unknown --
 step "core builds for wasm32-unknown-unknown"
 cargo build -p tenantry-core --target wasm32-unknown-unknown
 
-step "native tests: core, SQLite adapter, program, conformance on core+memory, in-process, HTTP"
+step "native tests: core, SQLite adapter, program, policy proofs, conformance on core+memory, in-process, HTTP"
 cargo test
 
 step "edge: the conformance cases against the worker in workerd"

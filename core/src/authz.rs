@@ -225,6 +225,12 @@ impl Policies {
         })
     }
 
+    /// The policy set, each policy named by its `@id`: for tools that reason about the policies
+    /// as a whole (the verifier of `tenantry policies verify`) rather than decide one request.
+    pub fn policy_set(&self) -> &PolicySet {
+        &self.set
+    }
+
     /// Checks the requests this code builds against the schema, once, at load. Their types are
     /// fixed by the code (only values vary per request), so a request that fits here fits
     /// always, and the per-request check can be left out of the hot path.

@@ -11,6 +11,7 @@ use tenantry_native::admin::Bootstrapped;
 use tenantry_native::admin::{self, AdminChange};
 use tenantry_native::server::{self, Pool};
 use tenantry_native::{NativeError, SqliteStore, Tenantry};
+use tenantry_policy_verify::{PolicySource, VerifyError};
 use uuid::Uuid;
 
 /// Tenantry: create tenants of a multi-tenant platform (`POST /v1/tenants`).
@@ -38,6 +39,23 @@ enum Command {
         /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1:8787")]
         listen: SocketAddr,
+    },
+    /// Work with the Cedar policies.
+    #[command(subcommand)]
+    Policies(PoliciesCommand),
+}
+
+#[derive(Subcommand)]
+enum PoliciesCommand {
+    /// Check the policies against the schema, then prove Tenantry's invariants for every
+    /// possible request with Cedar's symbolic compiler and the cvc5 solver (`CVC5`, else `cvc5`
+    /// on PATH). Prints each invariant's verdict, and for a failed one the request that breaks
+    /// it; exits non-zero unless all are proven.
+    Verify {
+        /// A folder laid out as `policies/` (`schema.cedarschema` and `*.cedar`); without it,
+        /// the policies built into this program.
+        #[arg(long, value_name = "DIR")]
+        policies: Option<PathBuf>,
     },
 }
 
@@ -105,6 +123,24 @@ fn run(cli: Cli) -> Result<(), NativeError> {
             apply(target, &admin::revoke_key(key_id)?)
         }
         Command::Serve { db, listen } => serve(db, listen),
+        Command::Policies(PoliciesCommand::Verify { policies }) => verify(policies.as_deref()),
+    }
+}
+
+fn verify(dir: Option<&Path>) -> Result<(), NativeError> {
+    let failed = |e: VerifyError| NativeError::System(e.to_string());
+    let source = match dir {
+        Some(dir) => PolicySource::read_dir(dir).map_err(failed)?,
+        None => PolicySource::shipped(),
+    };
+    let report = tenantry_policy_verify::verify(&source).map_err(failed)?;
+    print!("{report}");
+    if report.all_proven() {
+        Ok(())
+    } else {
+        Err(NativeError::System(
+            "some invariants of the policies are not proven; see above".into(),
+        ))
     }
 }
 
