@@ -2,8 +2,14 @@
 //! dialect and share `migrations/`. Statements are text plus values; adapters bind and execute
 //! them (rusqlite in one transaction, D1 in one batch), and `tenantry --emit-sql` renders them.
 
+use uuid::Uuid;
+
 use crate::model::{Tenant, Timestamp};
-use crate::store::{MasterTenant, NewApiKey, NewTenantRecord, OwnerUser, StoreError, StoredApiKey};
+use crate::store::{
+    ApiKeyInfo, AuditRecord, FoundKey, FoundTenant, KeyIssue, KeyRevocation, MasterTenant,
+    NewApiKey, NewTenantRecord, OwnerUser, StoreError, StoredApiKey, StoredTenant, TenantDeletion,
+    TenantUpdate,
+};
 
 /// A value bound to a statement parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,12 +34,6 @@ impl From<String> for SqlValue {
     }
 }
 
-impl From<Option<String>> for SqlValue {
-    fn from(text: Option<String>) -> Self {
-        text.map_or(Self::Null, Self::Text)
-    }
-}
-
 impl From<bool> for SqlValue {
     fn from(flag: bool) -> Self {
         Self::Integer(i64::from(flag))
@@ -46,9 +46,167 @@ impl From<Timestamp> for SqlValue {
     }
 }
 
-impl From<uuid::Uuid> for SqlValue {
-    fn from(id: uuid::Uuid) -> Self {
+impl From<Uuid> for SqlValue {
+    fn from(id: Uuid) -> Self {
         Self::Text(id.to_string())
+    }
+}
+
+impl<T: Into<SqlValue>> From<Option<T>> for SqlValue {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Self::Null, Into::into)
+    }
+}
+
+impl From<i64> for SqlValue {
+    fn from(n: i64) -> Self {
+        Self::Integer(n)
+    }
+}
+
+/// Read from whatever a database driver hands back (D1 gives JavaScript values, whose numbers
+/// are floats): a whole float is an integer, as SQLite stored it.
+impl<'de> serde::Deserialize<'de> for SqlValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = SqlValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("null, a number or a string")
+            }
+            fn visit_unit<E>(self) -> Result<SqlValue, E> {
+                Ok(SqlValue::Null)
+            }
+            fn visit_none<E>(self) -> Result<SqlValue, E> {
+                Ok(SqlValue::Null)
+            }
+            fn visit_bool<E>(self, flag: bool) -> Result<SqlValue, E> {
+                Ok(flag.into())
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<SqlValue, E> {
+                Ok(SqlValue::Integer(n))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<SqlValue, E> {
+                i64::try_from(n).map(SqlValue::Integer).map_err(E::custom)
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<SqlValue, E> {
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    reason = "checked whole and in range"
+                )]
+                let whole = n as i64;
+                if n.fract() == 0.0 && n.abs() < 9.0e15 {
+                    Ok(SqlValue::Integer(whole))
+                } else {
+                    Err(E::custom(format!("{n} is not a whole number")))
+                }
+            }
+            fn visit_str<E>(self, text: &str) -> Result<SqlValue, E> {
+                Ok(SqlValue::Text(text.to_owned()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// One row of a query, its columns in the statement's order. Stores hand rows back as they are;
+/// core reads them, so no store decodes a column itself.
+pub type Row = Vec<SqlValue>;
+
+/// Reads the columns of a [`Row`] by position, naming the column in every error.
+struct Columns<'a>(&'a [SqlValue]);
+
+impl Columns<'_> {
+    fn get(&self, at: usize) -> Result<&SqlValue, StoreError> {
+        self.0
+            .get(at)
+            .ok_or_else(|| StoreError::Backend(format!("row without column {at}")))
+    }
+
+    fn text(&self, at: usize) -> Result<String, StoreError> {
+        match self.get(at)? {
+            SqlValue::Text(text) => Ok(text.clone()),
+            other => Err(StoreError::Backend(format!(
+                "column {at}: {other:?} is not text"
+            ))),
+        }
+    }
+
+    fn optional_text(&self, at: usize) -> Result<Option<String>, StoreError> {
+        match self.get(at)? {
+            SqlValue::Null => Ok(None),
+            _ => self.text(at).map(Some),
+        }
+    }
+
+    fn integer(&self, at: usize) -> Result<i64, StoreError> {
+        match self.get(at)? {
+            SqlValue::Integer(n) => Ok(*n),
+            other => Err(StoreError::Backend(format!(
+                "column {at}: {other:?} is not an integer"
+            ))),
+        }
+    }
+
+    fn uuid(&self, at: usize) -> Result<Uuid, StoreError> {
+        let text = self.text(at)?;
+        Uuid::try_parse(&text).map_err(|e| StoreError::Backend(format!("stored id `{text}`: {e}")))
+    }
+
+    fn optional_uuid(&self, at: usize) -> Result<Option<Uuid>, StoreError> {
+        match self.get(at)? {
+            SqlValue::Null => Ok(None),
+            _ => self.uuid(at).map(Some),
+        }
+    }
+
+    fn time(&self, at: usize) -> Result<Timestamp, StoreError> {
+        let text = self.text(at)?;
+        Timestamp::parse_rfc3339(&text)
+            .ok_or_else(|| StoreError::Backend(format!("stored time `{text}`")))
+    }
+
+    fn optional_time(&self, at: usize) -> Result<Option<Timestamp>, StoreError> {
+        match self.get(at)? {
+            SqlValue::Null => Ok(None),
+            _ => self.time(at).map(Some),
+        }
+    }
+
+    fn strings(&self, at: usize) -> Result<Vec<String>, StoreError> {
+        let text = self.text(at)?;
+        serde_json::from_str(&text)
+            .map_err(|e| StoreError::Backend(format!("stored JSON array `{text}`: {e}")))
+    }
+
+    /// A tenant from [`TENANT_COLUMNS`], which start the row.
+    fn tenant(&self) -> Result<Tenant, StoreError> {
+        Ok(Tenant {
+            id: self.uuid(0)?,
+            name: self.text(1)?,
+            slug: self.text(2)?,
+            locale: self.text(3)?,
+            owner_email: self.optional_text(4)?,
+            owner_user_id: self.optional_uuid(5)?,
+            sso_start_url: self.optional_text(6)?,
+            sso_region: self.optional_text(7)?,
+            is_master: self.integer(8)? != 0,
+            primary_domain: self.optional_text(9)?,
+            created_at: self.time(10)?,
+            updated_at: self.time(11)?,
+        })
+    }
+
+    /// A key from [`KEY_COLUMNS`], which start the row.
+    fn key_info(&self) -> Result<ApiKeyInfo, StoreError> {
+        Ok(ApiKeyInfo {
+            id: self.uuid(0)?,
+            name: self.text(1)?,
+            tenant_id: self.uuid(2)?,
+            scopes: self.strings(3)?,
+            created_at: self.time(4)?,
+            revoked_at: self.optional_time(5)?,
+        })
     }
 }
 
@@ -91,10 +249,59 @@ impl SqlStatement {
     }
 }
 
-/// Finds an API key with its tenant's master flag. Columns: id, tenant_id, is_master,
-/// secret_hash, scopes (JSON array), revoked (0 or 1).
+/// Finds an API key with its tenant's master flag and slug. Columns: id, tenant_id, is_master,
+/// secret_hash, scopes (JSON array), revoked (0 or 1), the tenant's slug.
 pub const FIND_API_KEY: &str = "SELECT k.id, k.tenant_id, t.is_master, k.secret_hash, k.scopes, \
-     k.revoked_at IS NOT NULL FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?1";
+     k.revoked_at IS NOT NULL, t.slug FROM api_keys k JOIN tenants t ON t.id = k.tenant_id \
+     WHERE k.id = ?1";
+
+/// The columns of a tenant, in the order [`Columns::tenant`] reads them. (A macro, so that
+/// the statements below are built with `concat!` at compile time.)
+macro_rules! tenant_columns {
+    () => {
+        "t.id, t.name, t.slug, t.locale, t.owner_email, t.owner_user_id, t.sso_start_url, \
+         t.sso_region, t.is_master, t.primary_domain, t.created_at, t.updated_at"
+    };
+}
+
+/// The columns of a key as the API shows it, in the order [`Columns::key_info`] reads them.
+macro_rules! key_columns {
+    () => {
+        "k.id, k.name, k.tenant_id, k.scopes, k.created_at, k.revoked_at"
+    };
+}
+
+/// A tenant, its version, and whether user `?2` is one of its users. Parameters: the tenant id,
+/// the user id (or `NULL`).
+pub const FIND_TENANT: &str = concat!(
+    "SELECT ",
+    tenant_columns!(),
+    ", t.version, EXISTS (SELECT 1 FROM users u WHERE u.id = ?2 AND u.tenant_id = t.id) \
+     FROM tenants t WHERE t.id = ?1"
+);
+
+/// A page of tenants by sequence (keyset, on the unique index `tenants_seq`). Parameters: the
+/// last sequence number seen, how many, a slug to filter by (or `NULL`).
+pub const TENANTS_AFTER: &str = concat!(
+    "SELECT ",
+    tenant_columns!(),
+    ", t.seq FROM tenants t WHERE t.seq > ?1 AND (?3 IS NULL OR t.slug = ?3) ORDER BY t.seq LIMIT ?2"
+);
+
+/// One key as the API shows it. Parameter: the key id.
+pub const FIND_KEY_INFO: &str = concat!(
+    "SELECT ",
+    key_columns!(),
+    ", t.is_master, t.slug FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?1"
+);
+
+/// A page of a tenant's keys by sequence (on the index `api_keys_tenant_seq`). Parameters: the
+/// tenant id, the last sequence number seen, how many.
+pub const KEYS_AFTER: &str = concat!(
+    "SELECT ",
+    key_columns!(),
+    ", k.seq FROM api_keys k WHERE k.tenant_id = ?1 AND k.seq > ?2 ORDER BY k.seq LIMIT ?3"
+);
 
 /// The slugs among a JSON array of candidates that tenants use (the column compares NOCASE).
 pub const SLUGS_IN_USE: &str =
@@ -113,16 +320,74 @@ pub const HAS_API_KEY: &str = "SELECT EXISTS (SELECT 1 FROM api_keys WHERE id = 
 pub const REVOKE_API_KEY: &str =
     "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";
 
+/// Takes the next number of a sequence; the insert after it reads it (in the same write).
+const BUMP_SEQUENCE: &str = "UPDATE sequences SET value = value + 1 WHERE name = ?1";
 const INSERT_TENANT: &str = "INSERT INTO tenants (id, name, slug, locale, owner_email, owner_user_id, \
-     sso_start_url, sso_region, is_master, primary_domain, created_at, updated_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+     sso_start_url, sso_region, is_master, primary_domain, created_at, updated_at, seq) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, \
+     (SELECT value FROM sequences WHERE name = 'tenants'))";
+const UPDATE_TENANT: &str = "UPDATE tenants SET name = ?2, locale = ?3, owner_user_id = ?4, \
+     sso_start_url = ?5, sso_region = ?6, updated_at = ?7, version = version + 1 WHERE id = ?1";
+/// Holds only while the tenant `?1` still has version `?2`; see `write_preconditions`.
+const REQUIRE_VERSION: &str = "INSERT INTO write_preconditions (held) \
+     VALUES (coalesce((SELECT version FROM tenants WHERE id = ?1) = ?2, 0))";
+const CLEAR_PRECONDITIONS: &str = "DELETE FROM write_preconditions";
+const DELETE_INVITES: &str = "DELETE FROM invites WHERE tenant_id = ?1";
+const DELETE_USERS: &str = "DELETE FROM users WHERE tenant_id = ?1";
+const DELETE_KEYS: &str = "DELETE FROM api_keys WHERE tenant_id = ?1";
+const DELETE_TENANT: &str = "DELETE FROM tenants WHERE id = ?1";
 const INSERT_USER: &str = "INSERT INTO users (id, tenant_id, email, name, role, status, created_at, updated_at) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
 const INSERT_INVITE: &str = "INSERT INTO invites (id, tenant_id, user_id, email, token_hash, expires_at, created_at) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 const INSERT_AUDIT: &str = "INSERT INTO audit_log (id, at, actor_key_id, actor_tenant_id, action, resource_id, \
      decision, policies) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-const INSERT_API_KEY: &str = "INSERT INTO api_keys (id, tenant_id, secret_hash, scopes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+const INSERT_API_KEY: &str = "INSERT INTO api_keys (id, tenant_id, secret_hash, name, scopes, created_at, seq) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT value FROM sequences WHERE name = 'api_keys'))";
+
+fn bump(sequence: &str) -> SqlStatement {
+    SqlStatement {
+        sql: BUMP_SEQUENCE,
+        params: vec![sequence.into()],
+    }
+}
+
+fn audit(record: &AuditRecord) -> SqlStatement {
+    SqlStatement {
+        sql: INSERT_AUDIT,
+        params: vec![
+            record.id.into(),
+            record.at.into(),
+            record.actor_key_id.into(),
+            record.actor_tenant_id.into(),
+            record.action.into(),
+            record.resource_id.into(),
+            record.decision.into(),
+            json_array(&record.policies).into(),
+        ],
+    }
+}
+
+fn on_tenant(sql: &'static str, id: Uuid) -> SqlStatement {
+    SqlStatement {
+        sql,
+        params: vec![id.into()],
+    }
+}
+
+/// The statements that require tenant `id` to be at `version` still, then run `changes`.
+fn at_version(id: Uuid, version: i64, changes: Vec<SqlStatement>) -> Vec<SqlStatement> {
+    let mut statements = vec![SqlStatement {
+        sql: REQUIRE_VERSION,
+        params: vec![id.into(), version.into()],
+    }];
+    statements.extend(changes);
+    statements.push(SqlStatement {
+        sql: CLEAR_PRECONDITIONS,
+        params: Vec::new(),
+    });
+    statements
+}
 
 /// The statements of one create, to run atomically and in this order.
 pub fn insert_tenant(record: &NewTenantRecord) -> Vec<SqlStatement> {
@@ -149,6 +414,7 @@ pub fn insert_tenant(record: &NewTenantRecord) -> Vec<SqlStatement> {
         updated_at,
     } = tenant;
     vec![
+        bump("tenants"),
         SqlStatement {
             sql: INSERT_TENANT,
             params: vec![
@@ -190,59 +456,218 @@ pub fn insert_tenant(record: &NewTenantRecord) -> Vec<SqlStatement> {
                 invite.created_at.into(),
             ],
         },
+        self::audit(audit),
+    ]
+}
+
+/// The statements that create the platform tenant.
+pub fn insert_master(master: &MasterTenant) -> Vec<SqlStatement> {
+    vec![
+        bump("tenants"),
         SqlStatement {
-            sql: INSERT_AUDIT,
+            sql: INSERT_TENANT,
             params: vec![
-                audit.id.into(),
-                audit.at.into(),
-                audit.actor_key_id.into(),
-                audit.actor_tenant_id.into(),
-                audit.action.into(),
-                audit.resource_id.into(),
-                audit.decision.into(),
-                json_array(&audit.policies).into(),
+                master.id.into(),
+                master.name.clone().into(),
+                master.slug.clone().into(),
+                master.locale.clone().into(),
+                SqlValue::Null,
+                SqlValue::Null,
+                SqlValue::Null,
+                SqlValue::Null,
+                true.into(),
+                SqlValue::Null,
+                master.created_at.into(),
+                master.created_at.into(),
             ],
         },
     ]
 }
 
-/// The statement that creates the platform tenant.
-pub fn insert_master(master: &MasterTenant) -> SqlStatement {
-    SqlStatement {
-        sql: INSERT_TENANT,
-        params: vec![
-            master.id.into(),
-            master.name.clone().into(),
-            master.slug.clone().into(),
-            master.locale.clone().into(),
-            SqlValue::Null,
-            SqlValue::Null,
-            SqlValue::Null,
-            SqlValue::Null,
-            true.into(),
-            SqlValue::Null,
-            master.created_at.into(),
-            master.created_at.into(),
+/// The statements that store an API key (its secret only as a hash).
+pub fn insert_api_key(key: &NewApiKey) -> Vec<SqlStatement> {
+    vec![
+        bump("api_keys"),
+        SqlStatement {
+            sql: INSERT_API_KEY,
+            params: vec![
+                key.key_id.into(),
+                key.tenant_id.into(),
+                key.secret_hash.clone().into(),
+                key.name.clone().into(),
+                json_array(&key.scopes).into(),
+                key.created_at.into(),
+            ],
+        },
+    ]
+}
+
+/// The statements of a key issued through the API: the key and its audit record.
+pub fn issue_key(issue: &KeyIssue) -> Vec<SqlStatement> {
+    let mut statements = insert_api_key(&issue.key);
+    statements.push(audit(&issue.audit));
+    statements
+}
+
+/// The statements of a revocation through the API: the revocation and its audit record.
+pub fn revoke_key_audited(revocation: &KeyRevocation) -> Vec<SqlStatement> {
+    vec![
+        revoke_api_key(revocation.key_id, revocation.at),
+        audit(&revocation.audit),
+    ]
+}
+
+/// The statements of an update, to run atomically: they change nothing unless the tenant is
+/// still at the version the update was computed from.
+pub fn update_tenant(update: &TenantUpdate) -> Vec<SqlStatement> {
+    let tenant = &update.tenant;
+    at_version(
+        tenant.id,
+        update.read_version,
+        vec![
+            SqlStatement {
+                sql: UPDATE_TENANT,
+                params: vec![
+                    tenant.id.into(),
+                    tenant.name.clone().into(),
+                    tenant.locale.clone().into(),
+                    tenant.owner_user_id.into(),
+                    tenant.sso_start_url.clone().into(),
+                    tenant.sso_region.clone().into(),
+                    tenant.updated_at.into(),
+                ],
+            },
+            audit(&update.audit),
         ],
+    )
+}
+
+/// The statements of a delete, to run atomically: the tenant's invites, users and keys, the
+/// tenant, and the audit record (which stays), unless the tenant changed since it was read.
+pub fn delete_tenant(deletion: &TenantDeletion) -> Vec<SqlStatement> {
+    let id = deletion.tenant_id;
+    at_version(
+        id,
+        deletion.read_version,
+        vec![
+            on_tenant(DELETE_INVITES, id),
+            on_tenant(DELETE_USERS, id),
+            on_tenant(DELETE_KEYS, id),
+            on_tenant(DELETE_TENANT, id),
+            audit(&deletion.audit),
+        ],
+    )
+}
+
+/// The statement that records a denied attempt.
+pub fn audit_denial(record: &AuditRecord) -> SqlStatement {
+    audit(record)
+}
+
+/// The query for [`FIND_TENANT`].
+pub fn find_tenant(id: Uuid, user: Option<Uuid>) -> SqlStatement {
+    SqlStatement {
+        sql: FIND_TENANT,
+        params: vec![id.into(), user.into()],
     }
 }
 
-/// The statement that stores an API key (its secret only as a hash).
-pub fn insert_api_key(key: &NewApiKey) -> SqlStatement {
+/// The query for [`TENANTS_AFTER`].
+pub fn tenants_after(after: i64, limit: u32, slug: Option<&str>) -> SqlStatement {
     SqlStatement {
-        sql: INSERT_API_KEY,
-        params: vec![
-            key.key_id.into(),
-            key.tenant_id.into(),
-            key.secret_hash.clone().into(),
-            json_array(&key.scopes).into(),
-            key.created_at.into(),
-        ],
+        sql: TENANTS_AFTER,
+        params: vec![after.into(), i64::from(limit).into(), slug.into()],
     }
+}
+
+/// The query for [`FIND_KEY_INFO`].
+pub fn find_key_info(id: Uuid) -> SqlStatement {
+    on_tenant(FIND_KEY_INFO, id)
+}
+
+/// The query for [`KEYS_AFTER`].
+pub fn keys_after(tenant_id: Uuid, after: i64, limit: u32) -> SqlStatement {
+    SqlStatement {
+        sql: KEYS_AFTER,
+        params: vec![tenant_id.into(), after.into(), i64::from(limit).into()],
+    }
+}
+
+/// The query for [`FIND_API_KEY`].
+pub fn find_api_key(id: Uuid) -> SqlStatement {
+    on_tenant(FIND_API_KEY, id)
+}
+
+/// The answer to [`find_tenant`].
+pub fn found_tenant(rows: &[Row]) -> Result<Option<FoundTenant>, StoreError> {
+    rows.first()
+        .map(|row| {
+            let columns = Columns(row);
+            Ok(FoundTenant {
+                stored: StoredTenant {
+                    tenant: columns.tenant()?,
+                    version: columns.integer(12)?,
+                },
+                has_user: columns.integer(13)? != 0,
+            })
+        })
+        .transpose()
+}
+
+/// The answer to [`tenants_after`].
+pub fn listed_tenants(rows: &[Row]) -> Result<Vec<(i64, Tenant)>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            let columns = Columns(row);
+            Ok((columns.integer(12)?, columns.tenant()?))
+        })
+        .collect()
+}
+
+/// The answer to [`find_key_info`].
+pub fn found_key_info(rows: &[Row]) -> Result<Option<FoundKey>, StoreError> {
+    rows.first()
+        .map(|row| {
+            let columns = Columns(row);
+            Ok(FoundKey {
+                info: columns.key_info()?,
+                tenant_is_master: columns.integer(6)? != 0,
+                tenant_slug: columns.text(7)?,
+            })
+        })
+        .transpose()
+}
+
+/// The answer to [`keys_after`].
+pub fn listed_keys(rows: &[Row]) -> Result<Vec<(i64, ApiKeyInfo)>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            let columns = Columns(row);
+            Ok((columns.integer(6)?, columns.key_info()?))
+        })
+        .collect()
+}
+
+/// The answer to [`find_api_key`].
+pub fn found_api_key(rows: &[Row]) -> Result<Option<StoredApiKey>, StoreError> {
+    rows.first()
+        .map(|row| {
+            let columns = Columns(row);
+            Ok(StoredApiKey {
+                key_id: columns.uuid(0)?,
+                tenant_id: columns.uuid(1)?,
+                tenant_is_master: columns.integer(2)? != 0,
+                secret_hash: columns.text(3)?,
+                scopes: columns.strings(4)?,
+                revoked: columns.integer(5)? != 0,
+                tenant_slug: columns.text(6)?,
+            })
+        })
+        .transpose()
 }
 
 /// The statement that revokes an API key from `at` on.
-pub fn revoke_api_key(key_id: uuid::Uuid, at: Timestamp) -> SqlStatement {
+pub fn revoke_api_key(key_id: Uuid, at: Timestamp) -> SqlStatement {
     SqlStatement {
         sql: REVOKE_API_KEY,
         params: vec![key_id.into(), at.into()],
@@ -254,28 +679,10 @@ pub fn json_array(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// A row of [`FIND_API_KEY`], decoded. Adapters read the columns and call this.
-pub fn api_key_from_row(
-    id: &str,
-    tenant_id: &str,
-    is_master: i64,
-    secret_hash: String,
-    scopes: &str,
-    revoked: i64,
-) -> Result<StoredApiKey, StoreError> {
-    let uuid = |text: &str| {
-        uuid::Uuid::try_parse(text)
-            .map_err(|e| StoreError::Backend(format!("stored id `{text}`: {e}")))
-    };
-    Ok(StoredApiKey {
-        key_id: uuid(id)?,
-        tenant_id: uuid(tenant_id)?,
-        tenant_is_master: is_master != 0,
-        secret_hash,
-        scopes: serde_json::from_str(scopes)
-            .map_err(|e| StoreError::Backend(format!("stored scopes of key `{id}`: {e}")))?,
-        revoked: revoked != 0,
-    })
+/// Whether a database error message is a failed write precondition (`write_preconditions`):
+/// the row changed since the flow read it.
+pub fn is_precondition_violation(message: &str) -> bool {
+    message.contains("CHECK constraint failed: precondition_failed")
 }
 
 /// Whether a database error message is a violation of the unique slug index. Both adapters

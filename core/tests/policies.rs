@@ -217,6 +217,7 @@ fn a_create_permitted_beside_a_failing_policy_logs_the_failure() {
     let request = HttpRequest {
         method: "POST",
         path: "/v1/tenants",
+        query: "",
         headers: &headers,
         body: br#"{"name": "Acme", "owner_email": "a@acme.test", "owner_name": "A"}"#,
     };

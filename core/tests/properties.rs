@@ -119,6 +119,7 @@ fn post(world: &World, body: &[u8], n: u128) -> (u16, Value) {
     let request = HttpRequest {
         method: "POST",
         path: "/v1/tenants",
+        query: "",
         headers: &headers,
         body,
     };
