@@ -15,7 +15,7 @@ use crate::flow::{self, Body, CreateCall, Credentials};
 use crate::keys::{self, KeyBody, KeyQuery};
 use crate::model::{Fresh, Timestamp};
 use crate::store::TenantStore;
-use crate::tenants::{self, TenantQuery, UpdateBody, Versioned};
+use crate::tenants::{self, TenantQuery, UpdateBody, UpdateCall, Versioned};
 use crate::validate::MAX_BODY_BYTES;
 
 /// The tenants' collection: create and list.
@@ -308,21 +308,16 @@ impl Call<'_> {
         let (key, tenant) = self.headers();
         let content_type = self.request.header("Content-Type");
         let if_match = self.request.header("If-Match");
-        let body = UpdateBody::Json {
-            content_type: content_type.as_deref(),
-            bytes: self.request.body,
+        let call = UpdateCall {
+            credentials: credentials(&key, &tenant),
+            body: UpdateBody::Json {
+                content_type: content_type.as_deref(),
+                bytes: self.request.body,
+            },
+            if_match: if_match.as_deref(),
         };
-        let updated = tenants::update_tenant(
-            self.policies,
-            store,
-            credentials(&key, &tenant),
-            id,
-            body,
-            if_match.as_deref(),
-            self.now,
-            &self.fresh,
-        )
-        .await?;
+        let updated =
+            tenants::update_tenant(self.policies, store, call, id, self.now, &self.fresh).await?;
         versioned(updated)
     }
 

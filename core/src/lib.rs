@@ -53,7 +53,8 @@ pub use migrations::MIGRATIONS;
 pub use model::{FRESH_RANDOM_BYTES, Fresh, Tenant, Timestamp};
 pub use scope::{Scope, UnknownScope};
 pub use tenants::{
-    TenantQuery, UpdateBody, Versioned, delete_tenant, get_tenant, list_tenants, update_tenant,
+    TenantQuery, UpdateBody, UpdateCall, Versioned, delete_tenant, get_tenant, list_tenants,
+    update_tenant,
 };
 pub use update::{SsoChange, UpdateTenantRequest};
 pub use validate::{MAX_BODY_BYTES, SlugChoice, ValidTenant, parse_and_validate, validate};

@@ -57,6 +57,17 @@ pub enum UpdateBody<'a> {
     Typed(&'a UpdateTenantRequest),
 }
 
+/// One update call: the caller, the body and `If-Match`.
+#[derive(Debug, Clone, Copy)]
+pub struct UpdateCall<'a> {
+    /// The caller.
+    pub credentials: Credentials<'a>,
+    /// The body.
+    pub body: UpdateBody<'a>,
+    /// The `If-Match` header: `*` or entity tags, one of which must be current.
+    pub if_match: Option<&'a str>,
+}
+
 /// `GET /v1/tenants`: a page of tenants, oldest first. Platform keys only (policy).
 pub async fn list_tenants<S: TenantStore + ?Sized>(
     policies: &Policies,
@@ -112,15 +123,14 @@ pub async fn get_tenant<S: TenantStore + ?Sized>(
 pub async fn update_tenant<S: TenantStore + ?Sized>(
     policies: &Policies,
     store: &S,
-    credentials: Credentials<'_>,
+    call: UpdateCall<'_>,
     id: Uuid,
-    body: UpdateBody<'_>,
-    if_match: Option<&str>,
     now: Timestamp,
     fresh: &Fresh,
 ) -> Result<Versioned, ApiError> {
-    let principal = flow::caller(store, credentials).await?;
-    let patch = match body {
+    let if_match = call.if_match;
+    let principal = flow::caller(store, call.credentials).await?;
+    let patch = match call.body {
         UpdateBody::Json {
             content_type,
             bytes,
@@ -138,7 +148,7 @@ pub async fn update_tenant<S: TenantStore + ?Sized>(
         );
         let (update, next) = match write.await? {
             Planned::Unchanged(same) => return Ok(same),
-            Planned::Write(update, next) => (update, next),
+            Planned::Write(update, next) => (*update, next),
         };
         match store.update_tenant(&update).await {
             Ok(()) => return Ok(next),
@@ -155,7 +165,7 @@ pub async fn update_tenant<S: TenantStore + ?Sized>(
 /// What an update will write, decided from one read of the tenant.
 enum Planned {
     Unchanged(Versioned),
-    Write(TenantUpdate, Versioned),
+    Write(Box<TenantUpdate>, Versioned),
 }
 
 #[expect(
@@ -208,7 +218,7 @@ async fn plan_update<S: TenantStore + ?Sized>(
         audit: decision.audit("allow", permit.policies),
     };
     Ok(Planned::Write(
-        update,
+        Box::new(update),
         Versioned::new(next, found.stored.version + 1),
     ))
 }

@@ -105,10 +105,10 @@ pub(crate) const UNKNOWN_FIELD: &str = "is not a known field";
 /// A body's JSON object, with a problem recorded for each key `refusal` refuses (its message;
 /// `None` accepts the key): at most [`MAX_LISTED_UNKNOWN_FIELDS`] are listed, by name cut to
 /// [`MAX_SHOWN_NAME_CHARS`], and the rest counted. Anything but an object is refused at once.
-pub(crate) fn body_object<'v>(
-    value: &'v Value,
+pub(crate) fn body_object(
+    value: &Value,
     refusal: impl Fn(&str) -> Option<&'static str>,
-) -> Result<(&'v Map<String, Value>, Problems), ApiError> {
+) -> Result<(&Map<String, Value>, Problems), ApiError> {
     let Value::Object(object) = value else {
         let mut problems = Problems::default();
         problems.add("body", "must be a JSON object");

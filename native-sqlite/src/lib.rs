@@ -38,7 +38,7 @@ use tenantry_core::store::ApiKeyInfo;
 use tenantry_core::{
     ApiError, Body, CreateApiKeyRequest, CreateCall, CreateTenantRequest, Created, CreatedKey,
     Credentials, KeyBody, KeyQuery, Page, Policies, PolicyError, Tenant, TenantQuery, UpdateBody,
-    UpdateTenantRequest, Versioned,
+    UpdateCall, UpdateTenantRequest, Versioned,
 };
 use uuid::Uuid;
 
@@ -176,14 +176,16 @@ impl Tenantry {
         if_match: Option<&str>,
     ) -> Result<Versioned, ApiError> {
         let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
+        let call = UpdateCall {
+            credentials: credentials(api_key, tenant_id),
+            body: UpdateBody::Typed(request),
+            if_match,
+        };
         pollster::block_on(tenantry_core::update_tenant(
             &self.policies,
             &self.store,
-            credentials,
+            call,
             id,
-            UpdateBody::Typed(request),
-            if_match,
             now,
             &fresh,
         ))
