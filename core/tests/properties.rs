@@ -98,7 +98,7 @@ fn world() -> World {
     let key = IssuedKey::from_random_bytes([3; KEY_RANDOM_BYTES]);
     store
         .add_api_key(
-            NewApiKey::of(&key, master.id, vec![CREATE_SCOPE.into()], now),
+            NewApiKey::of(&key, master.id, "test", vec![CREATE_SCOPE.into()], now),
             false,
         )
         .unwrap();
