@@ -426,3 +426,22 @@ fn create(policies: &Policies, principal: &Principal, ask: &Ask<'_>) -> Result<P
         &Context::Tenant(ask.clone()),
     )
 }
+
+#[test]
+fn every_action_has_an_allow_and_a_deny_fixture() {
+    let fixtures: Vec<Fixture> = serde_json::from_str(include_str!(
+        "../../policies/fixtures/default-decisions.json"
+    ))
+    .unwrap();
+    for action in Action::ALL {
+        for decision in ["allow", "deny"] {
+            assert!(
+                fixtures
+                    .iter()
+                    .any(|f| f.action == action.name() && f.decision == decision),
+                "no `{decision}` fixture for `{}`",
+                action.name()
+            );
+        }
+    }
+}
