@@ -64,7 +64,10 @@ fn default_ask() -> FixtureAsk {
 }
 
 /// The decision a fixture describes, through the one `authorize`.
-#[expect(clippy::panic, reason = "a fixture that names no action is broken: fail the test")]
+#[expect(
+    clippy::panic,
+    reason = "a fixture that names no action is broken: fail the test"
+)]
 fn decide(
     policies: &Policies,
     fixture: &Fixture,
