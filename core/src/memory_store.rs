@@ -55,6 +55,16 @@ impl State {
         Ok(())
     }
 
+    fn add_key(&mut self, key: NewApiKey, revoked: bool) {
+        self.key_seq += 1;
+        let key = Key {
+            revoked_at: revoked.then_some(key.created_at),
+            seq: self.key_seq,
+            row: key,
+        };
+        self.keys.insert(key.row.key_id, key);
+    }
+
     fn require_version(&self, id: Uuid, version: i64) -> Result<(), StoreError> {
         match self.tenants.get(&id) {
             Some((_, stored)) if stored.version == version => Ok(()),
@@ -101,14 +111,7 @@ impl MemoryStore {
 
     /// Adds an API key; `revoked` marks it revoked.
     pub fn add_api_key(&self, key: NewApiKey, revoked: bool) -> Result<(), StoreError> {
-        let mut state = self.lock()?;
-        state.key_seq += 1;
-        let key = Key {
-            revoked_at: revoked.then_some(key.created_at),
-            seq: state.key_seq,
-            row: key,
-        };
-        state.keys.insert(key.row.key_id, key);
+        self.lock()?.add_key(key, revoked);
         Ok(())
     }
 
@@ -265,8 +268,9 @@ impl TenantStore for MemoryStore {
     }
 
     async fn insert_api_key(&self, issue: &KeyIssue) -> Result<(), StoreError> {
-        self.add_api_key(issue.key.clone(), false)?;
-        self.lock()?.audit.push(issue.audit.clone());
+        let mut state = self.lock()?;
+        state.add_key(issue.key.clone(), false);
+        state.audit.push(issue.audit.clone());
         Ok(())
     }
 

@@ -280,9 +280,6 @@ impl MasterTenant {
     }
 }
 
-/// The scope that lets a platform key create tenants.
-pub const CREATE_SCOPE: &str = crate::scope::Scope::TenantsCreate.as_str();
-
 /// The storage port. Adapters implement it and hold no rule of their own.
 ///
 /// The futures carry no `Send` bound so that D1's (single-threaded, JS-backed) futures fit.
