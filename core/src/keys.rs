@@ -88,7 +88,11 @@ pub async fn create_api_key<S: TenantStore + ?Sized>(
     fresh: &Fresh,
 ) -> Result<CreatedKey, ApiError> {
     let principal = flow::caller(store, credentials).await?;
-    let request = match body {
+    let ValidKey {
+        name,
+        scopes,
+        tenant_id,
+    } = match body {
         KeyBody::Json {
             content_type,
             bytes,
@@ -97,10 +101,9 @@ pub async fn create_api_key<S: TenantStore + ?Sized>(
             flow::check_size(bytes.len())?;
             parse(bytes)?
         }
-        KeyBody::Typed(request) => request.clone(),
+        KeyBody::Typed(request) => check(request, Problems::default())?,
     };
-    let (name, scopes) = check(&request, Problems::default())?;
-    let tenant_id = request.tenant_id.unwrap_or(principal.tenant_id);
+    let tenant_id = tenant_id.unwrap_or(principal.tenant_id);
     let target = target_tenant(store, &principal, tenant_id).await?;
     let decision = Decision {
         principal: &principal,
@@ -272,8 +275,16 @@ async fn visible_key<S: TenantStore + ?Sized>(
     Ok((found.info, target))
 }
 
-/// Parses a JSON body into the typed request, recording every problem of shape.
-fn parse(bytes: &[u8]) -> Result<CreateApiKeyRequest, ApiError> {
+/// A key request that passed every rule.
+struct ValidKey {
+    /// Trimmed.
+    name: String,
+    scopes: Vec<String>,
+    tenant_id: Option<Uuid>,
+}
+
+/// Parses and checks a JSON body: its problems of shape and of value, all at once.
+fn parse(bytes: &[u8]) -> Result<ValidKey, ApiError> {
     let value = crate::json::from_slice(bytes).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
     let (object, mut problems) = validate::body_object(&value, |key| {
         (!KEY_FIELDS.contains(&key)).then_some(UNKNOWN_FIELD)
@@ -324,15 +335,11 @@ fn parse(bytes: &[u8]) -> Result<CreateApiKeyRequest, ApiError> {
         scopes,
         tenant_id,
     };
-    check(&request, problems)?;
-    Ok(request)
+    check(&request, problems)
 }
 
-/// The request's name (trimmed) and scopes (checked), or every problem at once.
-fn check(
-    request: &CreateApiKeyRequest,
-    mut problems: Problems,
-) -> Result<(String, Vec<String>), ApiError> {
+/// The request checked, or every problem at once (with those `problems` found before).
+fn check(request: &CreateApiKeyRequest, mut problems: Problems) -> Result<ValidKey, ApiError> {
     let name = if problems.fields.contains_key("name") {
         None
     } else {
@@ -342,7 +349,11 @@ fn check(
         check_scopes(&mut problems, &request.scopes);
     }
     match name {
-        Some(name) if problems.fields.is_empty() => Ok((name, request.scopes.clone())),
+        Some(name) if problems.fields.is_empty() => Ok(ValidKey {
+            name,
+            scopes: request.scopes.clone(),
+            tenant_id: request.tenant_id,
+        }),
         _ => Err(problems.into_error()),
     }
 }

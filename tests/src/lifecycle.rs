@@ -170,6 +170,23 @@ fn update_and_etags(target: &dyn Target, fixture: &Fixture) {
     assert_eq!(fields["slug"], "is read-only");
     assert_eq!(fields["plan"], "is not a known field");
     assert!(fields["name"].is_string());
+    let mut not_json = call(
+        &fixture.master_key,
+        &master,
+        "PUT",
+        &path,
+        Some(&json!({"name": "Y"})),
+    );
+    not_json.headers.retain(|(n, _)| n != "Content-Type");
+    not_json
+        .headers
+        .push(("Content-Type".into(), "text/plain".into()));
+    expect(
+        target,
+        &target.send(&not_json),
+        415,
+        "a PUT that is not JSON",
+    );
     let removed = target.send(&call(
         &fixture.master_key,
         &master,
