@@ -1,6 +1,11 @@
 //! What the SQLite store writes for the lifecycle: a delete takes the tenant's users, invites and
 //! keys with it and leaves the audit; a stale write changes nothing at all.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "the helpers of a test fail it loudly on any error"
+)]
+
 use tenantry_core::{ApiError, CreateTenantRequest, UpdateTenantRequest};
 use tenantry_native::Tenantry;
 

@@ -1,6 +1,11 @@
 //! A database made by the release before the lifecycle (only `0001` applied, rows of its shape)
 //! upgrades without losing a row, and its old tenants and keys work through the new API.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "the helpers of a test fail it loudly on any error"
+)]
+
 use rusqlite::Connection;
 use tenantry_core::http::HttpRequest;
 use tenantry_core::{IssuedKey, KEY_RANDOM_BYTES, MIGRATIONS};
