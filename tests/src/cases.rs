@@ -642,6 +642,58 @@ pub fn all() -> Vec<Case> {
         )
         .with_key(Key::Unscoped),
     );
+    // Bodies of the new routes follow create's rules.
+    let missing = "/v1/tenants/00000000-0000-4000-8000-00000000dead";
+    for (method, path) in [("POST", "/v1/api-keys"), ("PUT", missing)] {
+        cases.push(
+            Case::route(
+                &format!("415 for {method} {path} as text/plain"),
+                method,
+                path,
+                error(415, "unsupported_media_type"),
+            )
+            .with_content_type(Some("text/plain")),
+        );
+        cases.push(
+            Case::route(
+                &format!("400 invalid_json for {method} {path}"),
+                method,
+                path,
+                error(400, "invalid_json"),
+            )
+            .with_body(b"{".to_vec()),
+        );
+        cases.push(
+            Case::route(
+                &format!("413 for {method} {path} over 64 KiB"),
+                method,
+                path,
+                error(413, "payload_too_large"),
+            )
+            .with_body(format!(r#"{{"name":"{}"}}"#, "n".repeat(64 * 1024)).into_bytes()),
+        );
+    }
+    cases.push(Case {
+        body: br#"{"name":"","scopes":["tenants:creat"],"plan":1}"#.to_vec(),
+        ..Case::route(
+            "a key body reports every problem at once",
+            "POST",
+            "/v1/api-keys",
+            Expect {
+                fields: Some(vec!["name".into(), "plan".into(), "scopes".into()]),
+                ..error(400, "invalid_input")
+            },
+        )
+    });
+    cases.push(Case {
+        body: br#"{"name":"x"}"#.to_vec(),
+        ..Case::route(
+            "a PUT of an unknown tenant is 404 after the body is read",
+            "PUT",
+            missing,
+            error(404, "not_found"),
+        )
+    });
     cases.push(Case::route(
         "404 for an unknown tenant id, in upper case",
         "GET",
