@@ -215,6 +215,23 @@ pub(crate) async fn decide<S: TenantStore + ?Sized>(
     result
 }
 
+/// A refusal by a rule in code (not policy), audited as a denial with the rule's name where a
+/// Cedar denial has its policies' ids; answers the refusal, or 500 if the audit cannot be written.
+pub(crate) async fn refuse<S: TenantStore + ?Sized>(
+    store: &S,
+    decision: &Decision<'_>,
+    rule: &str,
+    refusal: ApiError,
+) -> ApiError {
+    match store
+        .audit_denial(&decision.audit("deny", vec![format!("code:{rule}")]))
+        .await
+    {
+        Ok(()) => refusal,
+        Err(error) => internal(error),
+    }
+}
+
 /// A store failure as the caller sees it: 500, the detail for the log.
 pub(crate) fn internal(error: StoreError) -> ApiError {
     ApiError::Internal(error.to_string())

@@ -119,7 +119,8 @@ pub async fn create_api_key<S: TenantStore + ?Sized>(
         .cloned()
         .collect();
     if !missing.is_empty() {
-        return Err(ApiError::MissingScopes { scopes: missing });
+        let refusal = ApiError::MissingScopes { scopes: missing };
+        return Err(flow::refuse(store, &decision, "no_escalation", refusal).await);
     }
     let issued = IssuedKey::from_random_bytes(fresh.key_bytes());
     let key = NewApiKey::of(&issued, tenant_id, &name, scopes, now);

@@ -248,7 +248,9 @@ pub async fn delete_tenant<S: TenantStore + ?Sized>(
         let permit = decide(policies, store, &decision, &Context::Empty).await?;
         // Code, not policy: without its platform tenant nobody could administer anything.
         if tenant.is_master {
-            return Err(ApiError::MasterTenant);
+            return Err(
+                flow::refuse(store, &decision, "master_tenant", ApiError::MasterTenant).await,
+            );
         }
         check_if_match(if_match, found.stored.version)?;
         let deletion = TenantDeletion {

@@ -50,6 +50,7 @@ fn changes_and_denials_are_audited_with_their_policies() {
         send(&boot.key.plaintext, "PUT", &path, br#"{"name":"X"}"#, 5),
         200
     );
+    assert_eq!(send(&boot.key.plaintext, "DELETE", &path, b"", 6), 409);
     let log = store.audit_log();
     let summary: Vec<(&str, &str, Option<uuid::Uuid>)> = log
         .iter()
@@ -60,12 +61,18 @@ fn changes_and_denials_are_audited_with_their_policies() {
         summary,
         [
             ("update_tenant", "deny", master),
-            ("update_tenant", "allow", master)
+            ("update_tenant", "allow", master),
+            ("delete_tenant", "deny", master)
         ],
         "a permitted read writes nothing"
     );
     assert_eq!(log[0].policies, ["update-requires-tenants-update-scope"]);
     assert_eq!(log[0].actor_key_id, reader.key_id);
+    assert_eq!(
+        log[2].policies,
+        ["code:master_tenant"],
+        "a rule in code names itself"
+    );
     // The platform key on its own tenant: both permits determine the decision.
     assert_eq!(
         log[1].policies,
