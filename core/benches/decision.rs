@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use tenantry_core::{Ask, Policies, Principal, parse_and_validate};
+use tenantry_core::{Action, Ask, Context, Policies, Principal, Resource, parse_and_validate};
 use uuid::Uuid;
 
 const BODY: &[u8] = br#"{"name":"Acme Corp","owner_email":"ann@acme.test","owner_name":"Ann Example","locale":"en-us","sso_start_url":"https://d-1234567890.awsapps.com/start","sso_region":"eu-west-3"}"#;
@@ -15,8 +15,22 @@ fn principal() -> Principal {
         key_id: Uuid::from_u128(1),
         tenant_id: Uuid::from_u128(2),
         tenant_is_master: true,
+        tenant_slug: "platform".into(),
         scopes: vec!["tenants:create".into()],
     }
+}
+
+/// A create's decision, through the one `authorize`.
+fn authorize(policies: &Policies, principal: &Principal, ask: &Ask<'_>) -> bool {
+    let context = Context::Tenant(ask.clone());
+    policies
+        .authorize(
+            principal,
+            Action::CreateTenant,
+            Resource::Platform,
+            &context,
+        )
+        .is_ok()
 }
 
 fn decision(c: &mut Criterion) {
@@ -28,7 +42,7 @@ fn decision(c: &mut Criterion) {
     group.bench_function("parse+validate+authorize", |b| {
         b.iter(|| {
             let valid = parse_and_validate(black_box(BODY));
-            valid.map(|valid| policies.authorize(&principal, &Ask::of(&valid)).is_ok())
+            valid.map(|valid| authorize(&policies, &principal, &Ask::of(&valid)))
         })
     });
     group.bench_function("parse+validate", |b| {
@@ -39,11 +53,7 @@ fn decision(c: &mut Criterion) {
     };
     let ask = Ask::of(&valid);
     group.bench_function("authorize (build request + is_authorized)", |b| {
-        b.iter(|| {
-            policies
-                .authorize(black_box(&principal), black_box(&ask))
-                .is_ok()
-        })
+        b.iter(|| authorize(&policies, black_box(&principal), black_box(&ask)))
     });
     group.bench_function(
         "build the cedar request (context, request, cached entities)",

@@ -14,6 +14,11 @@ use crate::store::{MasterTenant, NewApiKey};
 /// How many random bytes [`bootstrap`] takes: the tenant id's, then the first key's.
 pub const BOOTSTRAP_RANDOM_BYTES: usize = 16 + KEY_RANDOM_BYTES;
 
+/// The name of the key `tenantry init` prints.
+pub const FIRST_KEY_NAME: &str = "platform key from tenantry init";
+/// The name of a key `tenantry keys create` issues.
+pub const CLI_KEY_NAME: &str = "issued by tenantry keys create";
+
 /// Why an administrative change does not apply to a database.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AdminError {
@@ -103,10 +108,16 @@ pub fn bootstrap(now: Timestamp, random: [u8; BOOTSTRAP_RANDOM_BYTES]) -> Bootst
     key_bytes.copy_from_slice(&random[16..]);
     let master = MasterTenant::new(uuid::Builder::from_random_bytes(id).into_uuid(), now);
     let key = IssuedKey::from_random_bytes(key_bytes);
-    let key_row = NewApiKey::of(&key, master.id, scope_texts(Scope::ALL), now);
+    let key_row = NewApiKey::of(
+        &key,
+        master.id,
+        FIRST_KEY_NAME,
+        scope_texts(Scope::ALL),
+        now,
+    );
     let change = Change {
         check: Check::NoMaster,
-        statements: vec![sql::insert_master(&master), sql::insert_api_key(&key_row)],
+        statements: [sql::insert_master(&master), sql::insert_api_key(&key_row)].concat(),
     };
     Bootstrap {
         master,
@@ -124,10 +135,10 @@ pub fn issue_key(
     random: [u8; KEY_RANDOM_BYTES],
 ) -> (IssuedKey, Change) {
     let key = IssuedKey::from_random_bytes(random);
-    let row = NewApiKey::of(&key, tenant_id, scope_texts(scopes), now);
+    let row = NewApiKey::of(&key, tenant_id, CLI_KEY_NAME, scope_texts(scopes), now);
     let change = Change {
         check: Check::TenantExists(tenant_id),
-        statements: vec![sql::insert_api_key(&row)],
+        statements: sql::insert_api_key(&row),
     };
     (key, change)
 }
@@ -176,6 +187,7 @@ mod tests {
                 sql::insert_master(&boot.master),
                 sql::insert_api_key(&boot.key_row)
             ]
+            .concat()
         );
     }
 
@@ -192,10 +204,11 @@ mod tests {
         let row = NewApiKey::of(
             &key,
             tenant,
+            CLI_KEY_NAME,
             vec!["keys:read".into(), "tenants:read".into()],
             now(),
         );
-        assert_eq!(change.statements, [sql::insert_api_key(&row)]);
+        assert_eq!(change.statements, sql::insert_api_key(&row));
     }
 
     #[test]

@@ -7,13 +7,16 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use cedar_policy::{
-    Authorizer, Context, Decision, Effect, Entities, Entity, EntityId, EntityTypeName, EntityUid,
-    Policy, PolicyId, PolicySet, Request, RestrictedExpression, Schema, ValidationMode, Validator,
+    Authorizer, Context as CedarContext, Decision, Effect, Entities, Entity, EntityId,
+    EntityTypeName, EntityUid, Policy, PolicyId, PolicySet, Request, RestrictedExpression, Schema,
+    ValidationMode, Validator,
 };
 use miette::Diagnostic;
 use uuid::Uuid;
 
+use crate::action::{Action, Ask, Context, Resource, TenantRef};
 use crate::error::ApiError;
+use crate::model::Tenant;
 use crate::validate::ValidTenant;
 
 /// The schema shipped in `policies/`.
@@ -87,27 +90,31 @@ pub struct Principal {
     pub tenant_id: Uuid,
     /// Whether that tenant is the platform (master) tenant.
     pub tenant_is_master: bool,
+    /// That tenant's slug.
+    pub tenant_slug: String,
     /// The scopes the key holds.
     pub scopes: Vec<String>,
 }
 
-/// What the request asks for, as the policies see it in `context`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ask<'a> {
-    /// The slug, lowercase.
-    pub slug: &'a str,
-    /// Whether the slug was derived from the name.
-    pub slug_derived: bool,
-    /// The canonical locale.
-    pub locale: &'a str,
-    /// The owner's email domain, lowercase.
-    pub owner_email_domain: &'a str,
-    /// The SSO region, if SSO is configured.
-    pub sso_region: Option<&'a str>,
+impl Principal {
+    /// The key's own tenant, as a resource.
+    pub fn tenant(&self) -> TenantRef<'_> {
+        TenantRef {
+            id: self.tenant_id,
+            is_master: self.tenant_is_master,
+            slug: &self.tenant_slug,
+        }
+    }
+
+    /// Whether this key may see anything of tenant `id` at all: platform keys see every tenant,
+    /// others only their own. What it may not see answers 404, as if it did not exist.
+    pub fn sees(&self, id: uuid::Uuid) -> bool {
+        self.tenant_is_master || self.tenant_id == id
+    }
 }
 
 impl<'a> Ask<'a> {
-    /// The ask of a validated request. Taken apart without `..`, so a new field does not
+    /// The ask of a validated create. Taken apart without `..`, so a new field does not
     /// compile until someone decides whether policies see it.
     pub fn of(tenant: &'a ValidTenant) -> Self {
         let ValidTenant {
@@ -154,8 +161,9 @@ pub struct Policies {
     set: PolicySet,
     notices: HashMap<PolicyId, String>,
     authorizer: Authorizer,
-    action: EntityUid,
-    resource: EntityUid,
+    /// The uid of each [`Action`], in the order of [`Action::ALL`].
+    actions: Vec<EntityUid>,
+    platform: EntityUid,
     tenant_type: EntityTypeName,
     key_type: EntityTypeName,
     /// A caller's entities depend only on the caller, and callers are few (API keys), so they
@@ -217,8 +225,11 @@ impl Policies {
             set,
             notices,
             authorizer: Authorizer::new(),
-            action: parse_uid(r#"Tenantry::Action::"create_tenant""#)?,
-            resource: parse_uid(r#"Tenantry::Platform::"platform""#)?,
+            actions: Action::ALL
+                .iter()
+                .map(|action| parse_uid(&format!(r#"Tenantry::Action::"{}""#, action.name())))
+                .collect::<Result<_, _>>()?,
+            platform: parse_uid(r#"Tenantry::Platform::"platform""#)?,
             tenant_type: parse_type("Tenantry::Tenant")?,
             key_type: parse_type("Tenantry::ApiKey")?,
             principals: Mutex::new(HashMap::new()),
@@ -239,44 +250,55 @@ impl Policies {
             key_id: Uuid::nil(),
             tenant_id: Uuid::nil(),
             tenant_is_master: false,
+            tenant_slug: "shape".to_owned(),
             scopes: vec![String::new()],
         };
-        for sso_region in [None, Some("us-east-1")] {
-            let ask = Ask {
-                slug: "shape",
-                slug_derived: false,
-                locale: "en",
-                owner_email_domain: "example.com",
-                sso_region,
-            };
-            let (request, entities) = self
-                .cedar_request(&principal, &ask)
-                .map_err(|e| PolicyError::Shape(format!("the request does not build: {e:?}")))?;
-            let key = request.principal().cloned();
-            let context = request.context().cloned();
-            if let (Some(key), Some(context)) = (key, context) {
-                Request::new(
-                    key,
-                    self.action.clone(),
-                    self.resource.clone(),
-                    context,
-                    Some(schema),
-                )
-                .map_err(|e| {
-                    PolicyError::Shape(format!(
-                        "the request Tenantry builds does not fit the schema: {}",
-                        cedar_message(&e)
-                    ))
-                })?;
+        let tenant = Tenant {
+            id: Uuid::from_u128(1),
+            name: "Shape".to_owned(),
+            slug: "shape".to_owned(),
+            locale: "en".to_owned(),
+            owner_email: None,
+            owner_user_id: None,
+            sso_start_url: None,
+            sso_region: None,
+            is_master: false,
+            primary_domain: None,
+            created_at: crate::model::Timestamp::EPOCH,
+            updated_at: crate::model::Timestamp::EPOCH,
+        };
+        let scopes = [String::new()];
+        for &action in Action::ALL {
+            let (resource, contexts) = shapes(action, &tenant, &scopes);
+            for context in contexts {
+                let (request, entities) = self
+                    .cedar_request(&principal, action, resource, &context)
+                    .map_err(|e| {
+                        PolicyError::Shape(format!("the request does not build: {e:?}"))
+                    })?;
+                let parts = (
+                    request.principal().cloned(),
+                    request.action().cloned(),
+                    request.resource().cloned(),
+                    request.context().cloned(),
+                );
+                if let (Some(key), Some(action), Some(resource), Some(context)) = parts {
+                    Request::new(key, action, resource, context, Some(schema)).map_err(|e| {
+                        PolicyError::Shape(format!(
+                            "the request Tenantry builds does not fit the schema: {}",
+                            cedar_message(&e)
+                        ))
+                    })?;
+                }
+                Entities::from_entities(entities.as_ref().iter().cloned(), Some(schema)).map_err(
+                    |e| {
+                        PolicyError::Shape(format!(
+                            "the entities Tenantry builds do not fit the schema: {}",
+                            cedar_message(&e)
+                        ))
+                    },
+                )?;
             }
-            Entities::from_entities(entities.as_ref().iter().cloned(), Some(schema)).map_err(
-                |e| {
-                    PolicyError::Shape(format!(
-                        "the entities Tenantry builds do not fit the schema: {}",
-                        cedar_message(&e)
-                    ))
-                },
-            )?;
         }
         Ok(())
     }
@@ -285,8 +307,14 @@ impl Policies {
     /// asks the authorizer, and turns a deny into [`ApiError::Forbidden`] with the determining
     /// policies' ids and notices. Policies that failed to evaluate are skipped by Cedar; their
     /// errors come back with the decision (core has no logger) for the shell's log.
-    pub fn authorize(&self, principal: &Principal, ask: &Ask<'_>) -> Result<Permit, ApiError> {
-        let (request, entities) = self.cedar_request(principal, ask)?;
+    pub fn authorize(
+        &self,
+        principal: &Principal,
+        action: Action,
+        resource: Resource<'_>,
+        context: &Context<'_>,
+    ) -> Result<Permit, ApiError> {
+        let (request, entities) = self.cedar_request(principal, action, resource, context)?;
         let response = self
             .authorizer
             .is_authorized(&request, &self.set, entities.as_ref());
@@ -313,52 +341,65 @@ impl Policies {
         }
     }
 
-    /// The Cedar request and entities for a principal and ask.
+    /// The Cedar request and entities for a principal, action, resource and context.
     fn cedar_request(
         &self,
         principal: &Principal,
-        ask: &Ask<'_>,
-    ) -> Result<(Request, impl AsRef<Entities> + use<>), ApiError> {
+        action: Action,
+        resource: Resource<'_>,
+        context: &Context<'_>,
+    ) -> Result<(Request, RequestEntities), ApiError> {
         let caller = self.caller(principal)?;
-        let mut context = vec![
-            (
-                "slug".to_owned(),
-                RestrictedExpression::new_string(ask.slug.to_owned()),
-            ),
-            (
-                "slug_derived".to_owned(),
-                RestrictedExpression::new_bool(ask.slug_derived),
-            ),
-            (
-                "locale".to_owned(),
-                RestrictedExpression::new_string(ask.locale.to_owned()),
-            ),
-            (
-                "owner_email_domain".to_owned(),
-                RestrictedExpression::new_string(ask.owner_email_domain.to_owned()),
-            ),
-            (
-                "has_sso".to_owned(),
-                RestrictedExpression::new_bool(ask.sso_region.is_some()),
-            ),
-        ];
-        if let Some(region) = ask.sso_region {
-            context.push((
-                "sso_region".to_owned(),
-                RestrictedExpression::new_string(region.to_owned()),
-            ));
-        }
-        let context = Context::from_pairs(context).map_err(|e| internal("context", &e))?;
+        let key = caller.key.clone();
+        let context = CedarContext::from_pairs(context_pairs(context))
+            .map_err(|e| internal("context", &e))?;
+        let action_uid = Action::ALL
+            .iter()
+            .position(|a| *a == action)
+            .and_then(|at| self.actions.get(at))
+            .cloned()
+            .ok_or_else(|| ApiError::Internal(format!("no uid for `{}`", action.name())))?;
+        let (resource_uid, entities) = match resource {
+            Resource::Platform => (self.platform.clone(), RequestEntities::Caller(caller)),
+            // The caller's own tenant is among its entities already, with the same attributes.
+            Resource::Tenant(tenant) if tenant.id == principal.tenant_id => {
+                (self.tenant_uid(tenant.id), RequestEntities::Caller(caller))
+            }
+            Resource::Tenant(tenant) => {
+                let target = self.tenant_entity(tenant.id, tenant.is_master, tenant.slug)?;
+                let uid = target.uid();
+                let all = caller.entities.iter().cloned().chain([target]);
+                let entities =
+                    Entities::from_entities(all, None).map_err(|e| internal("entities", &e))?;
+                (uid, RequestEntities::Owned(entities))
+            }
+        };
         // Checked against the schema at load (`check_request_shape`); see there why once is enough.
-        let request = Request::new(
-            caller.key.clone(),
-            self.action.clone(),
-            self.resource.clone(),
-            context,
-            None,
+        let request = Request::new(key, action_uid, resource_uid, context, None)
+            .map_err(|e| internal("request", &e))?;
+        Ok((request, entities))
+    }
+
+    fn tenant_uid(&self, id: Uuid) -> EntityUid {
+        EntityUid::from_type_name_and_id(self.tenant_type.clone(), EntityId::new(id.to_string()))
+    }
+
+    fn tenant_entity(&self, id: Uuid, is_master: bool, slug: &str) -> Result<Entity, ApiError> {
+        Entity::new(
+            self.tenant_uid(id),
+            HashMap::from([
+                (
+                    "is_master".to_owned(),
+                    RestrictedExpression::new_bool(is_master),
+                ),
+                (
+                    "slug".to_owned(),
+                    RestrictedExpression::new_string(slug.to_owned()),
+                ),
+            ]),
+            HashSet::new(),
         )
-        .map_err(|e| internal("request", &e))?;
-        Ok((request, CallerEntities(caller)))
+        .map_err(|e| internal("tenant entity", &e))
     }
 
     /// The caller as Cedar sees it, built once per caller.
@@ -382,23 +423,16 @@ impl Policies {
     }
 
     fn build_caller(&self, principal: &Principal) -> Result<Caller, ApiError> {
-        let tenant = EntityUid::from_type_name_and_id(
-            self.tenant_type.clone(),
-            EntityId::new(principal.tenant_id.to_string()),
-        );
+        let tenant = self.tenant_uid(principal.tenant_id);
         let key = EntityUid::from_type_name_and_id(
             self.key_type.clone(),
             EntityId::new(principal.key_id.to_string()),
         );
-        let tenant_entity = Entity::new(
-            tenant.clone(),
-            HashMap::from([(
-                "is_master".to_owned(),
-                RestrictedExpression::new_bool(principal.tenant_is_master),
-            )]),
-            HashSet::new(),
-        )
-        .map_err(|e| internal("tenant entity", &e))?;
+        let tenant_entity = self.tenant_entity(
+            principal.tenant_id,
+            principal.tenant_is_master,
+            &principal.tenant_slug,
+        )?;
         let scopes = principal
             .scopes
             .iter()
@@ -431,7 +465,12 @@ impl Policies {
         principal: &Principal,
         ask: &Ask<'_>,
     ) -> Result<(Request, impl AsRef<Entities> + use<>), ApiError> {
-        self.cedar_request(principal, ask)
+        self.cedar_request(
+            principal,
+            Action::CreateTenant,
+            Resource::Platform,
+            &Context::Tenant(ask.clone()),
+        )
     }
 
     /// The bare authorizer call on a prepared request.
@@ -544,12 +583,86 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// The entities of a cached caller, lent out without copying them.
-struct CallerEntities(Arc<Caller>);
+/// The entities of one request: a cached caller's, lent out without copying them, or those
+/// with another tenant as the resource.
+enum RequestEntities {
+    Caller(Arc<Caller>),
+    Owned(Entities),
+}
 
-impl AsRef<Entities> for CallerEntities {
+impl AsRef<Entities> for RequestEntities {
     fn as_ref(&self) -> &Entities {
-        &self.0.entities
+        match self {
+            Self::Caller(caller) => &caller.entities,
+            Self::Owned(entities) => entities,
+        }
+    }
+}
+
+/// The `context` record of a request, as the action's schema declares it.
+fn context_pairs(context: &Context<'_>) -> Vec<(String, RestrictedExpression)> {
+    let string = |text: &str| RestrictedExpression::new_string(text.to_owned());
+    match context {
+        Context::Empty => Vec::new(),
+        Context::Scopes(scopes) => vec![(
+            "scopes".to_owned(),
+            RestrictedExpression::new_set(scopes.iter().map(|s| string(s))),
+        )],
+        Context::Tenant(ask) => {
+            let mut pairs = vec![
+                ("slug".to_owned(), string(ask.slug)),
+                (
+                    "slug_derived".to_owned(),
+                    RestrictedExpression::new_bool(ask.slug_derived),
+                ),
+                ("locale".to_owned(), string(ask.locale)),
+                (
+                    "owner_email_domain".to_owned(),
+                    string(ask.owner_email_domain),
+                ),
+                (
+                    "has_sso".to_owned(),
+                    RestrictedExpression::new_bool(ask.sso_region.is_some()),
+                ),
+            ];
+            if let Some(region) = ask.sso_region {
+                pairs.push(("sso_region".to_owned(), string(region)));
+            }
+            pairs
+        }
+    }
+}
+
+/// The resource and every shape of context an action's requests take, for the check at load.
+fn shapes<'a>(
+    action: Action,
+    tenant: &'a Tenant,
+    scopes: &'a [String],
+) -> (Resource<'a>, Vec<Context<'a>>) {
+    let with_sso = Ask {
+        sso_region: Some("us-east-1"),
+        ..Ask::of_tenant(tenant)
+    };
+    let tenant_values = vec![
+        Context::Tenant(Ask::of_tenant(tenant)),
+        Context::Tenant(with_sso),
+    ];
+    match action {
+        Action::CreateTenant => (Resource::Platform, tenant_values),
+        Action::ListTenants => (Resource::Platform, vec![Context::Empty]),
+        Action::UpdateTenant => (Resource::Tenant(TenantRef::of(tenant)), tenant_values),
+        Action::CreateApiKey => (
+            Resource::Tenant(TenantRef::of(tenant)),
+            vec![Context::Scopes(scopes)],
+        ),
+        Action::ReadTenant
+        | Action::DeleteTenant
+        | Action::ListApiKeys
+        | Action::RevokeApiKey
+        | Action::ReadEvents => (
+            Resource::Tenant(TenantRef::of(tenant)),
+            vec![Context::Empty],
+        ),
     }
 }
 

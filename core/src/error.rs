@@ -15,7 +15,7 @@ pub enum SlugConflict {
     Reserved,
 }
 
-/// Everything that can stop a create, each with its status and code in [`ApiError::status_and_code`].
+/// Everything that can stop an operation, each with its status and code in [`ApiError::status_and_code`].
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ApiError {
     /// The body is not JSON.
@@ -44,7 +44,7 @@ pub enum ApiError {
     #[error("`X-Tenant-ID` does not match the tenant of the API key")]
     TenantMismatch,
     /// The Cedar policies deny.
-    #[error("the policies do not permit this API key to create tenants")]
+    #[error("the policies do not permit this API key to do this; see `notices`")]
     Forbidden {
         /// The `@id`s of the determining policies.
         policies: Vec<String>,
@@ -53,6 +53,33 @@ pub enum ApiError {
         /// Cedar's errors for policies that failed to evaluate, for the log; never sent.
         errors: Vec<String>,
     },
+    /// A key asked to issue scopes it does not hold itself (code, not policy: no escalation).
+    #[error("an API key can only issue scopes it holds itself; see `details.missing_scopes`")]
+    MissingScopes {
+        /// The scopes asked for that the caller's key lacks.
+        scopes: Vec<String>,
+    },
+    /// No tenant with this id, or one the caller's tenant may not see: one answer for both, so
+    /// that no caller learns which ids exist in other tenants.
+    #[error("no tenant with this id")]
+    UnknownTenant,
+    /// No API key with this id, or one of a tenant the caller may not see (as [`Self::UnknownTenant`]).
+    #[error("no API key with this id")]
+    UnknownApiKey,
+    /// A query parameter breaks its rule.
+    #[error("query parameter `{parameter}` {problem}")]
+    InvalidQuery {
+        /// The parameter's name.
+        parameter: &'static str,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// The platform (master) tenant cannot be deleted (code, not policy).
+    #[error("the platform (master) tenant cannot be deleted")]
+    MasterTenant,
+    /// `If-Match` names a version that is no longer current; nothing was changed.
+    #[error("the tenant has changed since the `ETag` given in `If-Match`; read it again and retry")]
+    PreconditionFailed,
     /// The body is not well-formed HTTP, for example a bad chunked encoding or fewer bytes than
     /// its `Content-Length`. The text says what the server's HTTP stack found.
     #[error("the request body is not well-formed HTTP: {0}")]
@@ -136,8 +163,11 @@ impl ApiError {
             Self::MalformedRequest(_) => (400, "malformed_request"),
             Self::Unauthenticated => (401, "unauthenticated"),
             Self::TenantMismatch => (403, "tenant_mismatch"),
-            Self::Forbidden { .. } => (403, "forbidden"),
-            Self::NotFound(_) => (404, "not_found"),
+            Self::Forbidden { .. } | Self::MissingScopes { .. } => (403, "forbidden"),
+            Self::NotFound(_) | Self::UnknownTenant | Self::UnknownApiKey => (404, "not_found"),
+            Self::InvalidQuery { .. } => (400, "invalid_input"),
+            Self::MasterTenant => (409, "conflict"),
+            Self::PreconditionFailed => (412, "precondition_failed"),
             Self::MethodNotAllowed { .. } => (405, "method_not_allowed"),
             Self::SlugTaken { .. } => (409, "slug_taken"),
             Self::RequestTimeout { .. } => (408, "request_timeout"),
@@ -185,6 +215,15 @@ impl ApiError {
             Self::MethodNotAllowed { allow, .. } => {
                 details.insert("allow".into(), Value::from(*allow));
             }
+            Self::MissingScopes { scopes } => {
+                details.insert("missing_scopes".into(), Value::from(scopes.clone()));
+            }
+            Self::InvalidQuery { parameter, .. } => {
+                details.insert("query".into(), Value::from(*parameter));
+            }
+            Self::MasterTenant => {
+                details.insert("reason".into(), Value::from("master_tenant"));
+            }
             Self::SlugTaken {
                 reason,
                 suggestions,
@@ -215,6 +254,9 @@ impl ApiError {
             | Self::Unauthenticated
             | Self::TenantMismatch
             | Self::NotFound(_)
+            | Self::UnknownTenant
+            | Self::UnknownApiKey
+            | Self::PreconditionFailed
             | Self::UnsupportedMediaType
             | Self::Internal(_) => {}
         }
@@ -310,6 +352,19 @@ mod tests {
                 "headers_too_large",
             ),
             (ApiError::Internal("db".into()), 500, "internal"),
+            (ApiError::MissingScopes { scopes: vec![] }, 403, "forbidden"),
+            (ApiError::UnknownTenant, 404, "not_found"),
+            (ApiError::UnknownApiKey, 404, "not_found"),
+            (
+                ApiError::InvalidQuery {
+                    parameter: "limit",
+                    problem: "x",
+                },
+                400,
+                "invalid_input",
+            ),
+            (ApiError::MasterTenant, 409, "conflict"),
+            (ApiError::PreconditionFailed, 412, "precondition_failed"),
         ];
         for (error, status, code) in table {
             assert_eq!(error.status_and_code(), (status, code), "{error:?}");

@@ -126,6 +126,27 @@ request_fields! {
     }
 }
 
+/// The fields `PUT /v1/tenants/{id}` may change. `name`, `locale` and the SSO pair keep the
+/// rules (and messages) of their declaration above; `owner_user_id` must name a user of the tenant.
+pub(crate) const UPDATABLE_FIELDS: &[&str] = &[
+    "name",
+    "locale",
+    "sso_start_url",
+    "sso_region",
+    "owner_user_id",
+];
+
+/// The fields of a Tenant that no request changes; an update naming one is refused by name.
+pub(crate) const READ_ONLY_FIELDS: &[&str] = &[
+    "id",
+    "slug",
+    "owner_email",
+    "is_master",
+    "primary_domain",
+    "created_at",
+    "updated_at",
+];
+
 /// Whether `name` is a field of the request body.
 pub(crate) fn is_known(name: &str) -> bool {
     REQUEST_FIELDS.iter().any(|field| field.name == name)

@@ -1,10 +1,12 @@
 //! The create-tenant flow, written once: authentication, the tenant header, the body, policy,
-//! the slug, and the atomic write, over any [`TenantStore`].
+//! the slug, and the atomic write, over any [`TenantStore`]; and the steps every operation
+//! starts with (the caller, the decision and its audit), which the other flows share.
 
 use uuid::Uuid;
 
+use crate::action::{Action, Ask, Context, Resource};
 use crate::api_key::{self, hash_secret};
-use crate::authz::{Ask, Permit, Policies, Principal};
+use crate::authz::{Permit, Policies, Principal};
 use crate::error::{ApiError, SlugConflict};
 use crate::fields::CreateTenantRequest;
 use crate::model::{Fresh, Tenant, Timestamp};
@@ -34,13 +36,31 @@ pub enum Body<'a> {
     Typed(&'a CreateTenantRequest),
 }
 
-/// One create call: credentials, the tenant header and the body.
-#[derive(Debug, Clone, Copy)]
-pub struct CreateCall<'a> {
+/// Who calls: the two headers every operation starts from.
+#[derive(Clone, Copy)]
+pub struct Credentials<'a> {
     /// The `X-API-Key` header.
     pub api_key: Option<&'a str>,
     /// The `X-Tenant-ID` header.
     pub tenant_id: Option<&'a str>,
+}
+
+/// Written by hand so that the key's secret never reaches a log.
+impl std::fmt::Debug for Credentials<'_> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Credentials")
+            .field("api_key", &self.api_key.map(|_| "<redacted>"))
+            .field("tenant_id", &self.tenant_id)
+            .finish()
+    }
+}
+
+/// One create call: credentials and the body.
+#[derive(Debug, Clone, Copy)]
+pub struct CreateCall<'a> {
+    /// The caller.
+    pub credentials: Credentials<'a>,
     /// The body.
     pub body: Body<'a>,
 }
@@ -79,8 +99,7 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
     now: Timestamp,
     fresh: Fresh,
 ) -> Result<Created, ApiError> {
-    let principal = authenticate(store, call.api_key).await?;
-    check_tenant_header(&principal, call.tenant_id)?;
+    let principal = caller(store, call.credentials).await?;
     let valid = match call.body {
         Body::Json {
             content_type,
@@ -92,13 +111,26 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
         }
         Body::Typed(request) => validate::validate(request)?,
     };
-    let permit = policies.authorize(&principal, &Ask::of(&valid))?;
+    let decision = Decision {
+        principal: &principal,
+        action: Action::CreateTenant,
+        resource: Resource::Platform,
+        now,
+        audit_id: fresh.audit_id,
+    };
+    let permit = decide(
+        policies,
+        store,
+        &decision,
+        &Context::Tenant(Ask::of(&valid)),
+    )
+    .await?;
     // A derived slug that is taken after all (a racing create got it first) is retried with
     // the next random suffix; a given one answers 409.
     let mut suffixes = fresh.slug_suffixes.iter();
     let mut slug = choose_slug(store, &valid.slug, &mut suffixes).await?;
     loop {
-        let record = new_tenant_record(&valid, &slug, &principal, &permit, now, &fresh);
+        let record = new_tenant_record(&valid, &slug, &decision, &permit, &fresh);
         match store.insert_tenant(&record).await {
             Ok(()) => {
                 return Ok(Created {
@@ -116,24 +148,105 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
                     return Err(slug_taken(store, asked, SlugConflict::InUse).await);
                 }
             },
-            Err(StoreError::Backend(message)) => return Err(ApiError::Internal(message)),
+            Err(other) => return Err(internal(other)),
         }
     }
 }
 
+/// Authenticates the caller and checks its tenant header: the first two checks of every
+/// operation, in the contract's order.
+pub(crate) async fn caller<S: TenantStore + ?Sized>(
+    store: &S,
+    credentials: Credentials<'_>,
+) -> Result<Principal, ApiError> {
+    let principal = authenticate(store, credentials.api_key).await?;
+    check_tenant_header(&principal, credentials.tenant_id)?;
+    Ok(principal)
+}
+
+/// A decision to ask the policies for, with what its audit record needs.
+pub(crate) struct Decision<'a> {
+    pub(crate) principal: &'a Principal,
+    pub(crate) action: Action,
+    pub(crate) resource: Resource<'a>,
+    pub(crate) now: Timestamp,
+    pub(crate) audit_id: Uuid,
+}
+
+impl Decision<'_> {
+    /// The audit record of this decision.
+    pub(crate) fn audit(&self, decision: &'static str, policies: Vec<String>) -> AuditRecord {
+        AuditRecord {
+            id: self.audit_id,
+            at: self.now,
+            actor_key_id: self.principal.key_id,
+            actor_tenant_id: self.principal.tenant_id,
+            action: self.action.name(),
+            resource_id: match self.resource {
+                Resource::Platform => None,
+                Resource::Tenant(tenant) => Some(tenant.id),
+            },
+            decision,
+            policies,
+        }
+    }
+}
+
+/// Asks the policies (through the one [`Policies::authorize`]); a denial is audited before it
+/// is answered, so that refused attempts leave a trace as changes do.
+pub(crate) async fn decide<S: TenantStore + ?Sized>(
+    policies: &Policies,
+    store: &S,
+    decision: &Decision<'_>,
+    context: &Context<'_>,
+) -> Result<Permit, ApiError> {
+    let result = policies.authorize(
+        decision.principal,
+        decision.action,
+        decision.resource,
+        context,
+    );
+    if let Err(ApiError::Forbidden { policies, .. }) = &result {
+        store
+            .audit_denial(&decision.audit("deny", policies.clone()))
+            .await
+            .map_err(internal)?;
+    }
+    result
+}
+
+/// A refusal by a rule in code (not policy), audited as a denial with the rule's name where a
+/// Cedar denial has its policies' ids; answers the refusal, or 500 if the audit cannot be written.
+pub(crate) async fn refuse<S: TenantStore + ?Sized>(
+    store: &S,
+    decision: &Decision<'_>,
+    rule: &str,
+    refusal: ApiError,
+) -> ApiError {
+    match store
+        .audit_denial(&decision.audit("deny", vec![format!("code:{rule}")]))
+        .await
+    {
+        Ok(()) => refusal,
+        Err(error) => internal(error),
+    }
+}
+
+/// A store failure as the caller sees it: 500, the detail for the log.
+pub(crate) fn internal(error: StoreError) -> ApiError {
+    ApiError::Internal(error.to_string())
+}
+
 /// Finds the key a caller presented. Missing, malformed, unknown, revoked and wrong-secret keys
 /// all end in the same [`ApiError::Unauthenticated`], after the same hashing work.
-pub(crate) async fn authenticate<S: TenantStore + ?Sized>(
+async fn authenticate<S: TenantStore + ?Sized>(
     store: &S,
     header: Option<&str>,
 ) -> Result<Principal, ApiError> {
     let presented = header
         .and_then(api_key::parse)
         .ok_or(ApiError::Unauthenticated)?;
-    let stored = store
-        .api_key(presented.key_id)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let stored = store.api_key(presented.key_id).await.map_err(internal)?;
     let Some(stored) = stored else {
         // Hash anyway, so an unknown id takes as long as a wrong secret.
         std::hint::black_box(hash_secret(presented.secret));
@@ -146,15 +259,13 @@ pub(crate) async fn authenticate<S: TenantStore + ?Sized>(
         key_id: stored.key_id,
         tenant_id: stored.tenant_id,
         tenant_is_master: stored.tenant_is_master,
+        tenant_slug: stored.tenant_slug,
         scopes: stored.scopes,
     })
 }
 
 /// The tenant-header check, in code so that no policy can switch it off.
-pub(crate) fn check_tenant_header(
-    principal: &Principal,
-    header: Option<&str>,
-) -> Result<(), ApiError> {
+fn check_tenant_header(principal: &Principal, header: Option<&str>) -> Result<(), ApiError> {
     const HEADER: &str = "X-Tenant-ID";
     let text = header.ok_or(ApiError::InvalidHeader {
         header: HEADER,
@@ -259,25 +370,25 @@ async fn in_use<S: TenantStore + ?Sized>(
         .slugs_in_use(candidates)
         .await
         .map(|used| used.into_iter().map(|s| slug::fold(&s)).collect())
-        .map_err(|e| ApiError::Internal(e.to_string()))
+        .map_err(internal)
 }
 
 /// The rows of one create.
 fn new_tenant_record(
     valid: &ValidTenant,
     slug: &str,
-    principal: &Principal,
+    decision: &Decision<'_>,
     permit: &Permit,
-    now: Timestamp,
     fresh: &Fresh,
 ) -> NewTenantRecord {
+    let now = decision.now;
     let tenant = Tenant {
         id: fresh.tenant_id,
         name: valid.name.clone(),
         slug: slug.to_owned(),
         locale: valid.locale.clone(),
-        owner_email: valid.owner_email.clone(),
-        owner_user_id: fresh.owner_user_id,
+        owner_email: Some(valid.owner_email.clone()),
+        owner_user_id: Some(fresh.owner_user_id),
         sso_start_url: valid.sso.as_ref().map(|s| s.start_url.clone()),
         sso_region: valid.sso.as_ref().map(|s| s.region.clone()),
         is_master: false,
@@ -303,14 +414,8 @@ fn new_tenant_record(
             created_at: now,
         },
         audit: AuditRecord {
-            id: fresh.audit_id,
-            at: now,
-            actor_key_id: principal.key_id,
-            actor_tenant_id: principal.tenant_id,
-            action: "create_tenant",
-            resource_id: tenant.id,
-            decision: "allow",
-            policies: permit.policies.clone(),
+            resource_id: Some(tenant.id),
+            ..decision.audit("allow", permit.policies.clone())
         },
         tenant,
     }
@@ -329,8 +434,8 @@ mod tests {
                 name: "Acme".into(),
                 slug: "acme".into(),
                 locale: "en".into(),
-                owner_email: "a@acme.test".into(),
-                owner_user_id: Uuid::nil(),
+                owner_email: Some("a@acme.test".into()),
+                owner_user_id: Some(Uuid::nil()),
                 sso_start_url: None,
                 sso_region: None,
                 is_master: false,

@@ -5,15 +5,23 @@ use std::borrow::Cow;
 
 use serde_json::json;
 
+use serde::Serialize;
+use uuid::Uuid;
+
 use crate::authz::Policies;
+use crate::cursor::{PageRequest, limit_error};
 use crate::error::ApiError;
-use crate::flow::{self, Body, CreateCall};
+use crate::flow::{self, Body, CreateCall, Credentials};
+use crate::keys::{self, KeyBody, KeyQuery};
 use crate::model::{Fresh, Timestamp};
 use crate::store::TenantStore;
+use crate::tenants::{self, TenantQuery, UpdateBody, UpdateCall, Versioned};
 use crate::validate::MAX_BODY_BYTES;
 
-/// The create route.
+/// The tenants' collection: create and list.
 pub const TENANTS_PATH: &str = "/v1/tenants";
+/// The API keys' collection: issue and list.
+pub const API_KEYS_PATH: &str = "/v1/api-keys";
 /// The health route.
 pub const HEALTH_PATH: &str = "/healthz";
 /// The longest path a request may have, in bytes; longer: 414 `uri_too_long`.
@@ -32,6 +40,8 @@ pub struct HttpRequest<'a> {
     pub method: &'a str,
     /// The path without the query, for example `/v1/tenants`.
     pub path: &'a str,
+    /// The query without its `?`, for example `limit=7&cursor=…`; empty when there is none.
+    pub query: &'a str,
     /// The headers as name and value, each as often as it was sent; names compare
     /// case-insensitively. A shell that holds raw bytes turns them into text with
     /// [`header_text`].
@@ -133,6 +143,16 @@ impl HttpResponse {
         response
     }
 
+    /// `204 No Content`: no body, so no `Content-Type` either.
+    fn no_content() -> Self {
+        Self {
+            status: 204,
+            headers: Vec::new(),
+            body: String::new(),
+            log: None,
+        }
+    }
+
     fn ok(status: u16, mut headers: Vec<(&'static str, String)>, body: String) -> Self {
         let (name, value) = CONTENT_TYPE;
         headers.push((name, value.to_owned()));
@@ -145,7 +165,8 @@ impl HttpResponse {
     }
 }
 
-/// Routes and answers one request. `now` and `fresh` are used only by a create.
+/// Routes and answers one request. `now` and `fresh` are the time and random values of any
+/// write it makes (and of its audit record).
 pub async fn handle<S: TenantStore + ?Sized>(
     policies: &Policies,
     store: &S,
@@ -157,18 +178,331 @@ pub async fn handle<S: TenantStore + ?Sized>(
         return HttpResponse::from_error(&error);
     }
     let path = normalize_path(request.path);
-    let result = match (path.as_ref(), request.method) {
-        (TENANTS_PATH, "POST") => create(policies, store, &request, now, fresh).await,
-        (HEALTH_PATH, "GET" | "HEAD") => Ok(HttpResponse::ok(
+    let call = Call {
+        policies,
+        request: &request,
+        now,
+        fresh,
+    };
+    let result = match (route(&path), request.method) {
+        (Some(Route::Tenants), "POST") => {
+            create(policies, store, &request, now, call.fresh.clone()).await
+        }
+        (Some(Route::Tenants), "GET") => call.list_tenants(store).await,
+        (Some(Route::Tenant(id)), "GET") => call.get_tenant(store, id).await,
+        (Some(Route::Tenant(id)), "PUT") => call.update_tenant(store, id).await,
+        (Some(Route::Tenant(id)), "DELETE") => call.delete_tenant(store, id).await,
+        (Some(Route::ApiKeys), "POST") => call.create_api_key(store).await,
+        (Some(Route::ApiKeys), "GET") => call.list_api_keys(store).await,
+        (Some(Route::ApiKey(id)), "GET") => call.get_api_key(store, id).await,
+        (Some(Route::ApiKey(id)), "DELETE") => call.revoke_api_key(store, id).await,
+        (Some(Route::Health), "GET" | "HEAD") => Ok(HttpResponse::ok(
             200,
             Vec::new(),
             json!({"status": "ok"}).to_string(),
         )),
-        (TENANTS_PATH, method) => Err(not_allowed(method, "POST")),
-        (HEALTH_PATH, method) => Err(not_allowed(method, "GET, HEAD")),
-        (path, _) => Err(ApiError::NotFound(path.to_owned())),
+        (Some(known), method) => Err(not_allowed(method, known.allow())),
+        (None, _) => Err(ApiError::NotFound(path.into_owned())),
     };
     result.unwrap_or_else(|error| HttpResponse::from_error(&error))
+}
+
+/// The API's routes; ids in paths are UUIDs in any letter case, anything else is no route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Health,
+    Tenants,
+    Tenant(Uuid),
+    ApiKeys,
+    ApiKey(Uuid),
+}
+
+impl Route {
+    /// The methods the route takes, as the `Allow` header of a 405 lists them.
+    fn allow(self) -> &'static str {
+        match self {
+            Self::Health => "GET, HEAD",
+            Self::Tenants | Self::ApiKeys => "GET, POST",
+            Self::Tenant(_) => "GET, PUT, DELETE",
+            Self::ApiKey(_) => "GET, DELETE",
+        }
+    }
+}
+
+fn route(path: &str) -> Option<Route> {
+    let id = |rest: &str| {
+        (rest.len() == 36)
+            .then(|| Uuid::try_parse(rest).ok())
+            .flatten()
+    };
+    match path {
+        HEALTH_PATH => Some(Route::Health),
+        TENANTS_PATH => Some(Route::Tenants),
+        API_KEYS_PATH => Some(Route::ApiKeys),
+        _ => {
+            if let Some(rest) = path.strip_prefix("/v1/tenants/") {
+                id(rest).map(Route::Tenant)
+            } else {
+                path.strip_prefix("/v1/api-keys/")
+                    .and_then(id)
+                    .map(Route::ApiKey)
+            }
+        }
+    }
+}
+
+/// One request on its way to a flow: what every route hands on.
+struct Call<'a> {
+    policies: &'a Policies,
+    request: &'a HttpRequest<'a>,
+    now: Timestamp,
+    fresh: Fresh,
+}
+
+impl Call<'_> {
+    async fn list_tenants<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+    ) -> Result<HttpResponse, ApiError> {
+        let query = Query::parse(self.request.query, &["limit", "cursor", "slug"])?;
+        let query = TenantQuery {
+            page: query.page()?,
+            slug: query.get("slug").map(str::to_owned),
+        };
+        let (key, tenant) = self.headers();
+        let page = tenants::list_tenants(
+            self.policies,
+            store,
+            credentials(&key, &tenant),
+            &query,
+            self.now,
+            &self.fresh,
+        )
+        .await?;
+        json_response(200, Vec::new(), &page)
+    }
+
+    async fn get_tenant<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+        id: Uuid,
+    ) -> Result<HttpResponse, ApiError> {
+        let (key, tenant) = self.headers();
+        let found = tenants::get_tenant(
+            self.policies,
+            store,
+            credentials(&key, &tenant),
+            id,
+            self.now,
+            &self.fresh,
+        )
+        .await?;
+        versioned(found)
+    }
+
+    async fn update_tenant<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+        id: Uuid,
+    ) -> Result<HttpResponse, ApiError> {
+        let (key, tenant) = self.headers();
+        let content_type = self.request.header("Content-Type");
+        let if_match = self.request.header("If-Match");
+        let call = UpdateCall {
+            credentials: credentials(&key, &tenant),
+            body: UpdateBody::Json {
+                content_type: content_type.as_deref(),
+                bytes: self.request.body,
+            },
+            if_match: if_match.as_deref(),
+        };
+        let updated =
+            tenants::update_tenant(self.policies, store, call, id, self.now, &self.fresh).await?;
+        versioned(updated)
+    }
+
+    async fn delete_tenant<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+        id: Uuid,
+    ) -> Result<HttpResponse, ApiError> {
+        let (key, tenant) = self.headers();
+        let if_match = self.request.header("If-Match");
+        tenants::delete_tenant(
+            self.policies,
+            store,
+            credentials(&key, &tenant),
+            id,
+            if_match.as_deref(),
+            self.now,
+            &self.fresh,
+        )
+        .await?;
+        Ok(HttpResponse::no_content())
+    }
+
+    async fn create_api_key<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+    ) -> Result<HttpResponse, ApiError> {
+        let (key, tenant) = self.headers();
+        let content_type = self.request.header("Content-Type");
+        let body = KeyBody::Json {
+            content_type: content_type.as_deref(),
+            bytes: self.request.body,
+        };
+        let created = keys::create_api_key(
+            self.policies,
+            store,
+            credentials(&key, &tenant),
+            body,
+            self.now,
+            &self.fresh,
+        )
+        .await?;
+        let location = format!("{API_KEYS_PATH}/{}", created.key.id);
+        json_response(201, vec![("Location", location)], &created)
+    }
+
+    async fn list_api_keys<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+    ) -> Result<HttpResponse, ApiError> {
+        let query = Query::parse(self.request.query, &["limit", "cursor", "tenant_id"])?;
+        let tenant_id = match query.get("tenant_id") {
+            None => None,
+            Some(text) => Some(
+                (text.len() == 36)
+                    .then(|| Uuid::try_parse(text).ok())
+                    .flatten()
+                    .ok_or(ApiError::InvalidQuery {
+                        parameter: "tenant_id",
+                        problem: "must be a UUID",
+                    })?,
+            ),
+        };
+        let query = KeyQuery {
+            page: query.page()?,
+            tenant_id,
+        };
+        let (key, tenant) = self.headers();
+        let page = keys::list_api_keys(
+            self.policies,
+            store,
+            credentials(&key, &tenant),
+            &query,
+            self.now,
+            &self.fresh,
+        )
+        .await?;
+        json_response(200, Vec::new(), &page)
+    }
+
+    async fn get_api_key<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+        id: Uuid,
+    ) -> Result<HttpResponse, ApiError> {
+        let (key, tenant) = self.headers();
+        let found = keys::get_api_key(
+            self.policies,
+            store,
+            credentials(&key, &tenant),
+            id,
+            self.now,
+            &self.fresh,
+        )
+        .await?;
+        json_response(200, Vec::new(), &found)
+    }
+
+    async fn revoke_api_key<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+        id: Uuid,
+    ) -> Result<HttpResponse, ApiError> {
+        let (key, tenant) = self.headers();
+        keys::revoke_api_key(
+            self.policies,
+            store,
+            credentials(&key, &tenant),
+            id,
+            self.now,
+            &self.fresh,
+        )
+        .await?;
+        Ok(HttpResponse::no_content())
+    }
+
+    fn headers(&self) -> (Option<Cow<'_, str>>, Option<Cow<'_, str>>) {
+        (
+            self.request.header("X-API-Key"),
+            self.request.header("X-Tenant-ID"),
+        )
+    }
+}
+
+fn credentials<'a>(
+    key: &'a Option<Cow<'_, str>>,
+    tenant: &'a Option<Cow<'_, str>>,
+) -> Credentials<'a> {
+    Credentials {
+        api_key: key.as_deref(),
+        tenant_id: tenant.as_deref(),
+    }
+}
+
+fn json_response(
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    value: &impl Serialize,
+) -> Result<HttpResponse, ApiError> {
+    let body = serde_json::to_string(value).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(HttpResponse::ok(status, headers, body))
+}
+
+fn versioned(found: Versioned) -> Result<HttpResponse, ApiError> {
+    json_response(200, vec![("ETag", found.etag)], &found.tenant)
+}
+
+/// A list's query parameters, decoded; each known one at most once, others ignored.
+struct Query(Vec<(&'static str, String)>);
+
+impl Query {
+    fn parse(query: &str, known: &[&'static str]) -> Result<Self, ApiError> {
+        let mut found: Vec<(&'static str, String)> = Vec::new();
+        for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let Some(known) = known.iter().find(|k| **k == name) else {
+                continue;
+            };
+            if found.iter().any(|(n, _)| n == known) {
+                return Err(ApiError::InvalidQuery {
+                    parameter: known,
+                    problem: "must be given at most once",
+                });
+            }
+            found.push((known, value.into_owned()));
+        }
+        Ok(Self(found))
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn page(&self) -> Result<PageRequest, ApiError> {
+        let limit = match self.get("limit") {
+            None => None,
+            Some(text) => Some(text.parse::<u32>().map_err(|_| limit_error())?),
+        };
+        Ok(PageRequest {
+            limit,
+            cursor: self.get("cursor").map(str::to_owned),
+        })
+    }
 }
 
 /// Checks what a server knows before it reads the body, in this order: the path's length (414),
@@ -223,8 +557,7 @@ async fn create<S: TenantStore + ?Sized>(
         request.header("Content-Type"),
     );
     let call = CreateCall {
-        api_key: api_key.as_deref(),
-        tenant_id: tenant_id.as_deref(),
+        credentials: credentials(&api_key, &tenant_id),
         body: Body::Json {
             content_type: content_type.as_deref(),
             bytes: request.body,
@@ -276,6 +609,7 @@ mod tests {
         let request = HttpRequest {
             method: "POST",
             path: "/",
+            query: "",
             headers: &headers,
             body: b"",
         };

@@ -8,15 +8,18 @@
 //! With the `wasm` feature, `preview` holds the browser page's bindings. Everything else is
 //! private, and what callers need of it is re-exported here, at one path each.
 
+mod action;
 pub mod admin;
 mod api_key;
 mod authz;
+mod cursor;
 mod email;
 mod error;
 mod fields;
 mod flow;
 pub mod http;
 mod json;
+mod keys;
 mod memory_store;
 mod migrations;
 mod model;
@@ -27,19 +30,31 @@ mod slug;
 pub mod sql;
 mod sso;
 pub mod store;
+mod tenants;
 mod text;
+mod update;
 mod validate;
 
+pub use action::{Action, Ask, Context, Resource, TenantRef};
 pub use api_key::{IssuedKey, KEY_RANDOM_BYTES, hash_secret};
 pub use authz::{
-    Ask, DEFAULT_POLICY_FILES, DEFAULT_SCHEMA, Permit, Policies, PolicyError, PolicyProblem,
-    Principal,
+    DEFAULT_POLICY_FILES, DEFAULT_SCHEMA, Permit, Policies, PolicyError, PolicyProblem, Principal,
 };
+pub use cursor::{DEFAULT_LIMIT, ListKind, MAX_LIMIT, Page, PageRequest, Position};
 pub use error::{ApiError, ErrorBody, SlugConflict};
 pub use fields::CreateTenantRequest;
-pub use flow::{Body, CreateCall, Created, create_tenant};
+pub use flow::{Body, CreateCall, Created, Credentials, create_tenant};
+pub use keys::{
+    CreateApiKeyRequest, CreatedKey, KeyBody, KeyQuery, create_api_key, get_api_key, list_api_keys,
+    revoke_api_key,
+};
 pub use memory_store::MemoryStore;
 pub use migrations::MIGRATIONS;
 pub use model::{FRESH_RANDOM_BYTES, Fresh, Tenant, Timestamp};
 pub use scope::{Scope, UnknownScope};
+pub use tenants::{
+    TenantQuery, UpdateBody, UpdateCall, Versioned, delete_tenant, get_tenant, list_tenants,
+    update_tenant,
+};
+pub use update::{SsoChange, UpdateTenantRequest};
 pub use validate::{MAX_BODY_BYTES, SlugChoice, ValidTenant, parse_and_validate, validate};

@@ -1,22 +1,76 @@
-//! An in-memory [`TenantStore`] for tests and examples. It honours the unique-slug rule the way
-//! the databases do: the check and the write happen under one lock.
+//! An in-memory [`TenantStore`] for tests and examples. It honours the rules the databases
+//! enforce: unique slugs, growing sequences, versions, and every write's check and change under
+//! one lock.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use uuid::Uuid;
 
+use crate::model::{Tenant, Timestamp};
 use crate::slug;
 use crate::store::{
-    MasterTenant, NewApiKey, NewTenantRecord, StoreError, StoredApiKey, TenantStore,
+    ApiKeyInfo, AuditRecord, FoundKey, FoundTenant, KeyIssue, KeyRevocation, MasterTenant,
+    NewApiKey, NewTenantRecord, StoreError, StoredApiKey, StoredTenant, TenantDeletion,
+    TenantStore, TenantUpdate,
 };
+
+#[derive(Debug, Clone)]
+struct Key {
+    row: NewApiKey,
+    seq: i64,
+    revoked_at: Option<Timestamp>,
+}
 
 #[derive(Debug, Default)]
 struct State {
-    /// Folded slug to tenant id, with the master flag, for every tenant.
-    slugs: HashMap<String, (Uuid, bool)>,
-    keys: HashMap<Uuid, (NewApiKey, bool)>,
+    /// Tenants by id, with their sequence number and version.
+    tenants: HashMap<Uuid, (i64, StoredTenant)>,
+    /// Users by id, with their tenant.
+    users: HashMap<Uuid, Uuid>,
+    keys: HashMap<Uuid, Key>,
     records: Vec<NewTenantRecord>,
+    audit: Vec<AuditRecord>,
+    /// The last sequence numbers given out; never reused, as the databases' counters.
+    tenant_seq: i64,
+    key_seq: i64,
+}
+
+impl State {
+    fn slug_taken(&self, slug: &str) -> bool {
+        let folded = slug::fold(slug);
+        self.tenants
+            .values()
+            .any(|(_, t)| slug::fold(&t.tenant.slug) == folded)
+    }
+
+    fn insert(&mut self, tenant: Tenant) -> Result<(), StoreError> {
+        if self.slug_taken(&tenant.slug) {
+            return Err(StoreError::SlugTaken);
+        }
+        self.tenant_seq += 1;
+        let stored = StoredTenant { tenant, version: 1 };
+        self.tenants
+            .insert(stored.tenant.id, (self.tenant_seq, stored));
+        Ok(())
+    }
+
+    fn add_key(&mut self, key: NewApiKey, revoked: bool) {
+        self.key_seq += 1;
+        let key = Key {
+            revoked_at: revoked.then_some(key.created_at),
+            seq: self.key_seq,
+            row: key,
+        };
+        self.keys.insert(key.row.key_id, key);
+    }
+
+    fn require_version(&self, id: Uuid, version: i64) -> Result<(), StoreError> {
+        match self.tenants.get(&id) {
+            Some((_, stored)) if stored.version == version => Ok(()),
+            _ => Err(StoreError::Stale),
+        }
+    }
 }
 
 /// A store held in memory; safe to share between threads.
@@ -39,24 +93,32 @@ impl MemoryStore {
 
     /// Adds the platform tenant.
     pub fn add_master(&self, master: &MasterTenant) -> Result<(), StoreError> {
-        let mut state = self.lock()?;
-        if state.slugs.contains_key(&master.slug) {
-            return Err(StoreError::SlugTaken);
-        }
-        state.slugs.insert(master.slug.clone(), (master.id, true));
-        Ok(())
+        self.lock()?.insert(Tenant {
+            id: master.id,
+            name: master.name.clone(),
+            slug: master.slug.clone(),
+            locale: master.locale.clone(),
+            owner_email: None,
+            owner_user_id: None,
+            sso_start_url: None,
+            sso_region: None,
+            is_master: true,
+            primary_domain: None,
+            created_at: master.created_at,
+            updated_at: master.created_at,
+        })
     }
 
     /// Adds an API key; `revoked` marks it revoked.
     pub fn add_api_key(&self, key: NewApiKey, revoked: bool) -> Result<(), StoreError> {
-        self.lock()?.keys.insert(key.key_id, (key, revoked));
+        self.lock()?.add_key(key, revoked);
         Ok(())
     }
 
     /// Marks an API key revoked.
-    pub fn revoke_api_key(&self, key_id: Uuid) -> Result<(), StoreError> {
-        if let Some((_, revoked)) = self.lock()?.keys.get_mut(&key_id) {
-            *revoked = true;
+    pub fn revoke_api_key(&self, key_id: Uuid, at: Timestamp) -> Result<(), StoreError> {
+        if let Some(key) = self.lock()?.keys.get_mut(&key_id) {
+            key.revoked_at.get_or_insert(at);
         }
         Ok(())
     }
@@ -65,21 +127,36 @@ impl MemoryStore {
     pub fn created(&self) -> Vec<NewTenantRecord> {
         self.lock().map(|s| s.records.clone()).unwrap_or_default()
     }
+
+    /// Every audit record written, in order.
+    pub fn audit_log(&self) -> Vec<AuditRecord> {
+        self.lock().map(|s| s.audit.clone()).unwrap_or_default()
+    }
+}
+
+impl Key {
+    fn info(&self) -> ApiKeyInfo {
+        ApiKeyInfo {
+            revoked_at: self.revoked_at,
+            ..self.row.info()
+        }
+    }
 }
 
 impl TenantStore for MemoryStore {
     async fn api_key(&self, key_id: Uuid) -> Result<Option<StoredApiKey>, StoreError> {
         let state = self.lock()?;
-        Ok(state.keys.get(&key_id).map(|(key, revoked)| StoredApiKey {
-            key_id: key.key_id,
-            tenant_id: key.tenant_id,
-            tenant_is_master: state
-                .slugs
-                .values()
-                .any(|(id, is_master)| *id == key.tenant_id && *is_master),
-            secret_hash: key.secret_hash.clone(),
-            scopes: key.scopes.clone(),
-            revoked: *revoked,
+        Ok(state.keys.get(&key_id).and_then(|key| {
+            let (_, tenant) = state.tenants.get(&key.row.tenant_id)?;
+            Some(StoredApiKey {
+                key_id: key.row.key_id,
+                tenant_id: key.row.tenant_id,
+                tenant_is_master: tenant.tenant.is_master,
+                tenant_slug: tenant.tenant.slug.clone(),
+                secret_hash: key.row.secret_hash.clone(),
+                scopes: key.row.scopes.clone(),
+                revoked: key.revoked_at.is_some(),
+            })
         }))
     }
 
@@ -87,19 +164,127 @@ impl TenantStore for MemoryStore {
         let state = self.lock()?;
         Ok(candidates
             .iter()
-            .filter(|c| state.slugs.contains_key(&slug::fold(c)))
+            .filter(|c| state.slug_taken(c))
             .cloned()
             .collect())
     }
 
     async fn insert_tenant(&self, record: &NewTenantRecord) -> Result<(), StoreError> {
         let mut state = self.lock()?;
-        let folded = slug::fold(&record.tenant.slug);
-        if state.slugs.contains_key(&folded) {
-            return Err(StoreError::SlugTaken);
-        }
-        state.slugs.insert(folded, (record.tenant.id, false));
+        state.insert(record.tenant.clone())?;
+        state.users.insert(record.owner.id, record.tenant.id);
+        state.audit.push(record.audit.clone());
         state.records.push(record.clone());
+        Ok(())
+    }
+
+    async fn tenant(
+        &self,
+        id: Uuid,
+        user: Option<Uuid>,
+    ) -> Result<Option<FoundTenant>, StoreError> {
+        let state = self.lock()?;
+        Ok(state.tenants.get(&id).map(|(_, stored)| FoundTenant {
+            stored: stored.clone(),
+            has_user: user.is_some_and(|user| state.users.get(&user) == Some(&id)),
+        }))
+    }
+
+    async fn tenants_after(
+        &self,
+        after: i64,
+        limit: u32,
+        slug: Option<&str>,
+    ) -> Result<Vec<(i64, Tenant)>, StoreError> {
+        let state = self.lock()?;
+        let ordered: BTreeMap<i64, &Tenant> = state
+            .tenants
+            .values()
+            .filter(|(seq, stored)| {
+                *seq > after
+                    && slug.is_none_or(|s| slug::fold(s) == slug::fold(&stored.tenant.slug))
+            })
+            .map(|(seq, stored)| (*seq, &stored.tenant))
+            .collect();
+        Ok(ordered
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|(seq, tenant)| (seq, tenant.clone()))
+            .collect())
+    }
+
+    async fn api_key_info(&self, key_id: Uuid) -> Result<Option<FoundKey>, StoreError> {
+        let state = self.lock()?;
+        Ok(state.keys.get(&key_id).and_then(|key| {
+            let (_, tenant) = state.tenants.get(&key.row.tenant_id)?;
+            Some(FoundKey {
+                info: key.info(),
+                tenant_is_master: tenant.tenant.is_master,
+                tenant_slug: tenant.tenant.slug.clone(),
+            })
+        }))
+    }
+
+    async fn api_keys_after(
+        &self,
+        tenant_id: Uuid,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, ApiKeyInfo)>, StoreError> {
+        let state = self.lock()?;
+        let ordered: BTreeMap<i64, &Key> = state
+            .keys
+            .values()
+            .filter(|key| key.row.tenant_id == tenant_id && key.seq > after)
+            .map(|key| (key.seq, key))
+            .collect();
+        Ok(ordered
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|(seq, key)| (seq, key.info()))
+            .collect())
+    }
+
+    async fn update_tenant(&self, update: &TenantUpdate) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        state.require_version(update.tenant.id, update.read_version)?;
+        if let Some((_, stored)) = state.tenants.get_mut(&update.tenant.id) {
+            stored.tenant = update.tenant.clone();
+            stored.version += 1;
+        }
+        state.audit.push(update.audit.clone());
+        Ok(())
+    }
+
+    async fn delete_tenant(&self, deletion: &TenantDeletion) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        let id = deletion.tenant_id;
+        state.require_version(id, deletion.read_version)?;
+        state.tenants.remove(&id);
+        state.users.retain(|_, tenant| *tenant != id);
+        state.keys.retain(|_, key| key.row.tenant_id != id);
+        state.audit.push(deletion.audit.clone());
+        Ok(())
+    }
+
+    async fn insert_api_key(&self, issue: &KeyIssue) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        state.add_key(issue.key.clone(), false);
+        state.audit.push(issue.audit.clone());
+        Ok(())
+    }
+
+    async fn revoke_api_key(&self, revocation: &KeyRevocation) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        if let Some(key) = state.keys.get_mut(&revocation.key_id) {
+            key.revoked_at.get_or_insert(revocation.at);
+        }
+        state.audit.push(revocation.audit.clone());
+        Ok(())
+    }
+
+    async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError> {
+        self.lock()?.audit.push(audit.clone());
         Ok(())
     }
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::slug::RANDOM_SUFFIX_BYTES;
 
-/// A tenant as the API returns it (201 body).
+/// A tenant as the API returns it (the body of a create, a read, an update, and a list's items).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tenant {
     /// The tenant's id.
@@ -21,10 +21,11 @@ pub struct Tenant {
     pub slug: String,
     /// Canonical BCP 47 tag.
     pub locale: String,
-    /// The owner's email, domain in lowercase.
-    pub owner_email: String,
-    /// The owner user's id.
-    pub owner_user_id: Uuid,
+    /// The owner's email, domain in lowercase; `None` only for the platform tenant, which has
+    /// no owner user.
+    pub owner_email: Option<String>,
+    /// The owner user's id; `None` only for the platform tenant.
+    pub owner_user_id: Option<Uuid>,
     /// SSO start URL, if configured.
     pub sso_start_url: Option<String>,
     /// SSO region, if configured.
@@ -44,6 +45,9 @@ pub struct Tenant {
 pub struct Timestamp(OffsetDateTime);
 
 impl Timestamp {
+    /// 1970-01-01T00:00:00Z.
+    pub(crate) const EPOCH: Self = Self(OffsetDateTime::UNIX_EPOCH);
+
     /// The time `seconds` after the Unix epoch; `None` outside the years 1 to 9999.
     pub fn from_unix_seconds(seconds: i64) -> Option<Self> {
         OffsetDateTime::from_unix_timestamp(seconds).ok().map(Self)
@@ -143,6 +147,17 @@ impl Fresh {
             invite_token,
             slug_suffixes,
         }
+    }
+}
+
+impl Fresh {
+    /// Random bytes for a key issued through the API (which makes no tenant, owner or
+    /// invite): the owner id's bytes and the invite token's.
+    pub(crate) fn key_bytes(&self) -> [u8; crate::api_key::KEY_RANDOM_BYTES] {
+        let mut bytes = [0u8; crate::api_key::KEY_RANDOM_BYTES];
+        bytes[..16].copy_from_slice(self.owner_user_id.as_bytes());
+        bytes[16..].copy_from_slice(&self.invite_token);
+        bytes
     }
 }
 

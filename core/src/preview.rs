@@ -25,7 +25,8 @@ use serde_json::Value;
 use uuid::Uuid;
 use wasm_bindgen::prelude::*;
 
-use crate::authz::{Ask, Policies, PolicyError, Principal};
+use crate::action::{Action, Ask, Context, Resource};
+use crate::authz::{Policies, PolicyError, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::fields::REQUEST_FIELDS;
 use crate::slug;
@@ -210,9 +211,16 @@ pub fn decision_preview(
         key_id: Uuid::nil(),
         tenant_id: Uuid::nil(),
         tenant_is_master: caller.tenant_is_master,
+        tenant_slug: String::new(),
         scopes: caller.scopes.clone(),
     };
-    match policies.authorize(&principal, &Ask::of(&tenant)) {
+    let context = Context::Tenant(Ask::of(&tenant));
+    match policies.authorize(
+        &principal,
+        Action::CreateTenant,
+        Resource::Platform,
+        &context,
+    ) {
         Ok(permit) => Ok(DecisionPreview {
             evaluated: true,
             allowed: true,

@@ -11,6 +11,10 @@ pub enum StoreError {
     /// The unique slug index refused the write: another tenant has the slug.
     #[error("the slug is already in use")]
     SlugTaken,
+    /// The write's precondition no longer held (the tenant changed or went since it was read);
+    /// nothing was written.
+    #[error("the row changed since it was read")]
+    Stale,
     /// Anything else; the text goes to the log.
     #[error("storage failed: {0}")]
     Backend(String),
@@ -25,6 +29,8 @@ pub struct StoredApiKey {
     pub tenant_id: Uuid,
     /// Whether that tenant is the platform tenant.
     pub tenant_is_master: bool,
+    /// That tenant's slug.
+    pub tenant_slug: String,
     /// Hex SHA-256 of the secret.
     pub secret_hash: String,
     /// The scopes it holds.
@@ -74,7 +80,7 @@ pub struct Invite {
     pub created_at: Timestamp,
 }
 
-/// The audit record of a permitted create.
+/// The audit record of a decision: every change, and every denied attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {
     /// The record's id.
@@ -85,11 +91,11 @@ pub struct AuditRecord {
     pub actor_key_id: Uuid,
     /// That key's tenant.
     pub actor_tenant_id: Uuid,
-    /// The action, `create_tenant`.
+    /// The Cedar action, for example `create_tenant`.
     pub action: &'static str,
-    /// The tenant created.
-    pub resource_id: Uuid,
-    /// The decision, `allow`.
+    /// The tenant or key acted on; `None` for a list.
+    pub resource_id: Option<Uuid>,
+    /// `allow` or `deny`.
     pub decision: &'static str,
     /// The `@id`s of the determining policies.
     pub policies: Vec<String>,
@@ -117,6 +123,8 @@ pub struct NewApiKey {
     pub tenant_id: Uuid,
     /// Hex SHA-256 of the secret.
     pub secret_hash: String,
+    /// Its name, for people.
+    pub name: String,
     /// The scopes it holds.
     pub scopes: Vec<String>,
     /// When it was issued.
@@ -128,6 +136,7 @@ impl NewApiKey {
     pub fn of(
         key: &IssuedKey,
         tenant_id: Uuid,
+        name: &str,
         scopes: Vec<String>,
         created_at: Timestamp,
     ) -> Self {
@@ -135,10 +144,112 @@ impl NewApiKey {
             key_id: key.key_id,
             tenant_id,
             secret_hash: key.secret_hash.clone(),
+            name: name.to_owned(),
             scopes,
             created_at,
         }
     }
+
+    /// The key as the API shows it: never its secret, nor its hash.
+    pub fn info(&self) -> ApiKeyInfo {
+        ApiKeyInfo {
+            id: self.key_id,
+            name: self.name.clone(),
+            tenant_id: self.tenant_id,
+            scopes: self.scopes.clone(),
+            created_at: self.created_at,
+            revoked_at: None,
+        }
+    }
+}
+
+/// An API key as the API shows it (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ApiKeyInfo {
+    /// The key's id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// The tenant that owns it.
+    pub tenant_id: Uuid,
+    /// The scopes it holds.
+    pub scopes: Vec<String>,
+    /// When it was issued.
+    pub created_at: Timestamp,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A key as the API shows it, with its tenant as the policies see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundKey {
+    /// The key.
+    pub info: ApiKeyInfo,
+    /// Whether its tenant is the platform tenant.
+    pub tenant_is_master: bool,
+    /// Its tenant's slug.
+    pub tenant_slug: String,
+}
+
+/// A tenant as stored: what the API shows, and the version behind its `ETag`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTenant {
+    /// The tenant.
+    pub tenant: Tenant,
+    /// Bumped by every change.
+    pub version: i64,
+}
+
+/// A tenant read for an operation on it, with whether a given user belongs to it (asked in the
+/// same read, to keep an update within three round trips to D1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundTenant {
+    /// The tenant and its version.
+    pub stored: StoredTenant,
+    /// Whether the user asked about is a user of this tenant (`false` when none was asked).
+    pub has_user: bool,
+}
+
+/// One update of a tenant: its values after, the version they were computed from, and the audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantUpdate {
+    /// The tenant as it will be (its `updated_at` the time of the change).
+    pub tenant: Tenant,
+    /// The version read; the write fails with [`StoreError::Stale`] unless it is still current.
+    pub read_version: i64,
+    /// The audit record.
+    pub audit: AuditRecord,
+}
+
+/// The delete of a tenant and everything of it (users, invites, keys); audit records stay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantDeletion {
+    /// The tenant.
+    pub tenant_id: Uuid,
+    /// The version read; the write fails with [`StoreError::Stale`] unless it is still current.
+    pub read_version: i64,
+    /// The audit record.
+    pub audit: AuditRecord,
+}
+
+/// A key issued through the API, with its audit record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyIssue {
+    /// The key's row.
+    pub key: NewApiKey,
+    /// The audit record.
+    pub audit: AuditRecord,
+}
+
+/// A key's revocation, with its audit record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRevocation {
+    /// The key.
+    pub key_id: Uuid,
+    /// When; a key revoked before keeps its first time.
+    pub at: Timestamp,
+    /// The audit record.
+    pub audit: AuditRecord,
 }
 
 /// The platform (master) tenant row: it has no owner user.
@@ -169,9 +280,6 @@ impl MasterTenant {
     }
 }
 
-/// The scope that lets a platform key create tenants.
-pub const CREATE_SCOPE: &str = crate::scope::Scope::TenantsCreate.as_str();
-
 /// The storage port. Adapters implement it and hold no rule of their own.
 ///
 /// The futures carry no `Send` bound so that D1's (single-threaded, JS-backed) futures fit.
@@ -189,4 +297,44 @@ pub trait TenantStore {
     /// Writes the tenant, owner, invite and audit record atomically. A unique-slug violation is
     /// [`StoreError::SlugTaken`] and leaves nothing behind.
     async fn insert_tenant(&self, record: &NewTenantRecord) -> Result<(), StoreError>;
+
+    /// The tenant with this id, and whether `user` is one of its users.
+    async fn tenant(&self, id: Uuid, user: Option<Uuid>)
+    -> Result<Option<FoundTenant>, StoreError>;
+
+    /// Up to `limit` tenants with a sequence number above `after`, in that order, each with its
+    /// number; only the one with `slug` (case-insensitively) when given.
+    async fn tenants_after(
+        &self,
+        after: i64,
+        limit: u32,
+        slug: Option<&str>,
+    ) -> Result<Vec<(i64, Tenant)>, StoreError>;
+
+    /// The API key with this id, as the API shows it, with its tenant.
+    async fn api_key_info(&self, key_id: Uuid) -> Result<Option<FoundKey>, StoreError>;
+
+    /// Up to `limit` keys of a tenant with a sequence number above `after`, in that order.
+    async fn api_keys_after(
+        &self,
+        tenant_id: Uuid,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, ApiKeyInfo)>, StoreError>;
+
+    /// Writes an update and its audit record atomically, or nothing ([`StoreError::Stale`]).
+    async fn update_tenant(&self, update: &TenantUpdate) -> Result<(), StoreError>;
+
+    /// Deletes a tenant with its users, invites and keys, and writes the audit record,
+    /// atomically, or nothing ([`StoreError::Stale`]).
+    async fn delete_tenant(&self, deletion: &TenantDeletion) -> Result<(), StoreError>;
+
+    /// Stores a key and its audit record atomically.
+    async fn insert_api_key(&self, issue: &KeyIssue) -> Result<(), StoreError>;
+
+    /// Revokes a key (keeping an earlier revocation time) and writes the audit record atomically.
+    async fn revoke_api_key(&self, revocation: &KeyRevocation) -> Result<(), StoreError>;
+
+    /// Writes the audit record of a denied attempt.
+    async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError>;
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use oxilangtag::LanguageTag;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 use crate::fields::CreateTenantRequest;
@@ -83,22 +83,9 @@ pub fn parse_and_validate(body: &[u8]) -> Result<ValidTenant, ApiError> {
 /// Validates a body that is already JSON, by the rules of [`parse_and_validate`] (which calls
 /// it): the browser preview hands the form's draft here, so it answers as the server does.
 pub(crate) fn validate_value(value: &Value) -> Result<ValidTenant, ApiError> {
-    let Value::Object(object) = value else {
-        let mut problems = BTreeMap::new();
-        problems.insert("body".to_owned(), "must be a JSON object".to_owned());
-        return Err(ApiError::InvalidFields {
-            fields: problems,
-            unlisted_unknown: 0,
-        });
-    };
-    let mut problems = Problems::default();
-    let mut unknown: Vec<&String> = object.keys().filter(|k| !fields::is_known(k)).collect();
-    unknown.sort_unstable();
-    for key in unknown.iter().take(MAX_LISTED_UNKNOWN_FIELDS) {
-        let shown: String = key.chars().take(MAX_SHOWN_NAME_CHARS).collect();
-        problems.add(&shown, "is not a known field");
-    }
-    problems.unlisted_unknown = unknown.len().saturating_sub(MAX_LISTED_UNKNOWN_FIELDS);
+    let (object, mut problems) = body_object(value, |key| {
+        (!fields::is_known(key)).then_some(UNKNOWN_FIELD)
+    })?;
     let mut wrong_type = BTreeMap::new();
     let raw = RawFields::of_object(object, |field| {
         wrong_type.insert(field.to_owned(), "must be a string".to_owned());
@@ -112,15 +99,53 @@ pub fn validate(request: &CreateTenantRequest) -> Result<ValidTenant, ApiError> 
     check(RawFields::of_request(request), Problems::default())
 }
 
+/// The message for a key that is no field of the body.
+pub(crate) const UNKNOWN_FIELD: &str = "is not a known field";
+
+/// A body's JSON object, with a problem recorded for each key `refusal` refuses (its message;
+/// `None` accepts the key): at most [`MAX_LISTED_UNKNOWN_FIELDS`] are listed, by name cut to
+/// [`MAX_SHOWN_NAME_CHARS`], and the rest counted. Anything but an object is refused at once.
+pub(crate) fn body_object(
+    value: &Value,
+    refusal: impl Fn(&str) -> Option<&'static str>,
+) -> Result<(&Map<String, Value>, Problems), ApiError> {
+    let Value::Object(object) = value else {
+        let mut problems = Problems::default();
+        problems.add("body", "must be a JSON object");
+        return Err(problems.into_error());
+    };
+    let mut problems = Problems::default();
+    let mut refused: Vec<(&String, &'static str)> = object
+        .keys()
+        .filter_map(|key| refusal(key).map(|message| (key, message)))
+        .collect();
+    refused.sort_unstable();
+    for (key, message) in refused.iter().take(MAX_LISTED_UNKNOWN_FIELDS) {
+        let shown: String = key.chars().take(MAX_SHOWN_NAME_CHARS).collect();
+        problems.add(&shown, *message);
+    }
+    problems.unlisted_unknown = refused.len().saturating_sub(MAX_LISTED_UNKNOWN_FIELDS);
+    Ok((object, problems))
+}
+
 /// Collects field problems in a map; each rule function returns the value or records why not.
 #[derive(Default)]
-struct Problems {
-    fields: BTreeMap<String, String>,
+pub(crate) struct Problems {
+    pub(crate) fields: BTreeMap<String, String>,
     unlisted_unknown: usize,
 }
 
 impl Problems {
-    fn add(&mut self, field: &str, message: impl Into<String>) {
+    /// The 400 that lists every problem.
+    pub(crate) fn into_error(self) -> ApiError {
+        ApiError::InvalidFields {
+            fields: self.fields,
+            unlisted_unknown: self.unlisted_unknown,
+        }
+    }
+
+    /// Records a problem of a field, unless it has one already.
+    pub(crate) fn add(&mut self, field: &str, message: impl Into<String>) {
         self.fields
             .entry(field.to_owned())
             .or_insert_with(|| message.into());
@@ -193,14 +218,16 @@ fn check(raw: RawFields<'_>, mut problems: Problems) -> Result<ValidTenant, ApiE
             locale,
             sso,
         }),
-        _ => Err(ApiError::InvalidFields {
-            fields: problems.fields,
-            unlisted_unknown: problems.unlisted_unknown,
-        }),
+        _ => Err(problems.into_error()),
     }
 }
 
-fn plain_text(problems: &mut Problems, field: &str, text: &str, max: usize) -> Option<String> {
+pub(crate) fn plain_text(
+    problems: &mut Problems,
+    field: &str,
+    text: &str,
+    max: usize,
+) -> Option<String> {
     let trimmed = text.trim();
     let chars = trimmed.chars().count();
     if chars == 0 || chars > max {
@@ -228,7 +255,7 @@ fn given_slug(problems: &mut Problems, given: &str) -> Option<SlugChoice> {
     }
 }
 
-fn canonical_locale(problems: &mut Problems, tag: &str) -> Option<String> {
+pub(crate) fn canonical_locale(problems: &mut Problems, tag: &str) -> Option<String> {
     if tag.chars().count() > MAX_LOCALE_CHARS {
         problems.add(
             "locale",
@@ -249,7 +276,7 @@ fn canonical_locale(problems: &mut Problems, tag: &str) -> Option<String> {
 }
 
 /// `Some(None)`: no SSO; `Some(Some(_))`: valid SSO; `None`: a problem was recorded.
-fn sso_settings(
+pub(crate) fn sso_settings(
     problems: &mut Problems,
     start_url: Field<'_>,
     region: Field<'_>,

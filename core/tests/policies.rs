@@ -5,8 +5,9 @@ use serde::Deserialize;
 use tenantry_core::MemoryStore;
 use tenantry_core::admin::{self, BOOTSTRAP_RANDOM_BYTES};
 use tenantry_core::http::{HttpRequest, HttpResponse, handle};
+use tenantry_core::{Action, Ask, Context, Permit, Resource, TenantRef};
 use tenantry_core::{ApiError, Policies, PolicyError, Principal};
-use tenantry_core::{Ask, DEFAULT_POLICY_FILES, DEFAULT_SCHEMA};
+use tenantry_core::{DEFAULT_POLICY_FILES, DEFAULT_SCHEMA};
 use tenantry_core::{FRESH_RANDOM_BYTES, Fresh, Timestamp};
 use uuid::Uuid;
 
@@ -14,6 +15,13 @@ use uuid::Uuid;
 struct Fixture {
     name: String,
     principal: FixturePrincipal,
+    /// The action; `create_tenant` when absent.
+    #[serde(default = "create_tenant")]
+    action: String,
+    /// `platform` (the default), `own` (the key's tenant), `other` or `other_master`.
+    #[serde(default = "platform")]
+    target: String,
+    #[serde(default = "default_ask")]
     ask: FixtureAsk,
     decision: String,
     policies: Vec<String>,
@@ -28,12 +36,75 @@ struct FixturePrincipal {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FixtureAsk {
     slug: String,
     slug_derived: bool,
     locale: String,
     owner_email_domain: String,
     sso_region: Option<String>,
+}
+
+fn create_tenant() -> String {
+    "create_tenant".into()
+}
+
+fn platform() -> String {
+    "platform".into()
+}
+
+fn default_ask() -> FixtureAsk {
+    FixtureAsk {
+        slug: "acme".into(),
+        slug_derived: false,
+        locale: "en".into(),
+        owner_email_domain: "acme.test".into(),
+        sso_region: None,
+    }
+}
+
+/// The decision a fixture describes, through the one `authorize`.
+#[expect(
+    clippy::panic,
+    reason = "a fixture that names no action is broken: fail the test"
+)]
+fn decide(
+    policies: &Policies,
+    fixture: &Fixture,
+    principal: &Principal,
+) -> Result<Permit, ApiError> {
+    let action = *Action::ALL
+        .iter()
+        .find(|a| a.name() == fixture.action)
+        .unwrap_or_else(|| panic!("{}: no action `{}`", fixture.name, fixture.action));
+    let ask = Ask {
+        slug: &fixture.ask.slug,
+        slug_derived: fixture.ask.slug_derived,
+        locale: &fixture.ask.locale,
+        owner_email_domain: &fixture.ask.owner_email_domain,
+        sso_region: fixture.ask.sso_region.as_deref(),
+    };
+    let (id, is_master, slug) = match fixture.target.as_str() {
+        "own" => (principal.tenant_id, principal.tenant_is_master, "own"),
+        "other" => (Uuid::from_u128(3), false, "other"),
+        "other_master" => (Uuid::from_u128(4), true, "platform"),
+        _ => (Uuid::nil(), false, ""),
+    };
+    let resource = if fixture.target == "platform" {
+        Resource::Platform
+    } else {
+        Resource::Tenant(TenantRef {
+            id,
+            is_master,
+            slug,
+        })
+    };
+    let context = match action {
+        Action::CreateTenant | Action::UpdateTenant => Context::Tenant(ask),
+        Action::CreateApiKey => Context::Scopes(&principal.scopes),
+        _ => Context::Empty,
+    };
+    policies.authorize(principal, action, resource, &context)
 }
 
 #[test]
@@ -49,17 +120,11 @@ fn the_default_policies_decide_as_the_fixtures_say() {
             key_id: Uuid::from_u128(1),
             tenant_id: Uuid::from_u128(2),
             tenant_is_master: fixture.principal.tenant_is_master,
-            scopes: fixture.principal.scopes,
-        };
-        let ask = Ask {
-            slug: &fixture.ask.slug,
-            slug_derived: fixture.ask.slug_derived,
-            locale: &fixture.ask.locale,
-            owner_email_domain: &fixture.ask.owner_email_domain,
-            sso_region: fixture.ask.sso_region.as_deref(),
+            tenant_slug: "own".into(),
+            scopes: fixture.principal.scopes.clone(),
         };
         match (
-            policies.authorize(&principal, &ask),
+            decide(&policies, &fixture, &principal),
             fixture.decision.as_str(),
         ) {
             (Ok(permit), "allow") => {
@@ -217,6 +282,7 @@ fn a_create_permitted_beside_a_failing_policy_logs_the_failure() {
     let request = HttpRequest {
         method: "POST",
         path: "/v1/tenants",
+        query: "",
         headers: &headers,
         body: br#"{"name": "Acme", "owner_email": "a@acme.test", "owner_name": "A"}"#,
     };
@@ -236,6 +302,7 @@ fn a_policy_that_fails_to_evaluate_is_reported_with_the_decision() {
         key_id: Uuid::from_u128(1),
         tenant_id: Uuid::from_u128(2),
         tenant_is_master: true,
+        tenant_slug: "platform".into(),
         scopes: vec!["tenants:create".into()],
     };
     let ask = Ask {
@@ -246,7 +313,7 @@ fn a_policy_that_fails_to_evaluate_is_reported_with_the_decision() {
         sso_region: None,
     };
     let alone = Policies::load(DEFAULT_SCHEMA, &[("o.cedar", overflowing)]).unwrap();
-    let denied = alone.authorize(&principal, &ask).unwrap_err();
+    let denied = create(&alone, &principal, &ask).unwrap_err();
     let ApiError::Forbidden { errors, .. } = &denied else {
         panic!("the only permit errored, so the default deny holds: {denied:?}")
     };
@@ -258,10 +325,12 @@ fn a_policy_that_fails_to_evaluate_is_reported_with_the_decision() {
     assert!(!response.body.contains("overflows"), "{}", response.body);
     let mut files = DEFAULT_POLICY_FILES.to_vec();
     files.push(("o.cedar", overflowing));
-    let permit = Policies::load(DEFAULT_SCHEMA, &files)
-        .unwrap()
-        .authorize(&principal, &ask)
-        .unwrap();
+    let permit = create(
+        &Policies::load(DEFAULT_SCHEMA, &files).unwrap(),
+        &principal,
+        &ask,
+    )
+    .unwrap();
     assert_eq!(permit.errors.len(), 1, "{permit:?}");
     assert!(permit.errors[0].contains("overflows"), "{permit:?}");
 }
@@ -279,6 +348,7 @@ fn an_operator_rule_on_the_context_takes_effect() {
         key_id: Uuid::from_u128(1),
         tenant_id: Uuid::from_u128(2),
         tenant_is_master: true,
+        tenant_slug: "platform".into(),
         scopes: vec!["tenants:create".into()],
     };
     let ask = |region| Ask {
@@ -288,17 +358,13 @@ fn an_operator_rule_on_the_context_takes_effect() {
         owner_email_domain: "acme.test",
         sso_region: region,
     };
-    assert!(
-        policies
-            .authorize(&principal, &ask(Some("eu-west-3")))
-            .is_ok()
-    );
-    assert!(policies.authorize(&principal, &ask(None)).is_ok());
+    assert!(create(&policies, &principal, &ask(Some("eu-west-3"))).is_ok());
+    assert!(create(&policies, &principal, &ask(None)).is_ok());
     let Err(ApiError::Forbidden {
         policies: ids,
         notices,
         ..
-    }) = policies.authorize(&principal, &ask(Some("us-east-1")))
+    }) = create(&policies, &principal, &ask(Some("us-east-1")))
     else {
         panic!("expected a deny")
     };
@@ -337,6 +403,7 @@ fn the_prevalidated_set_decides_like_the_validated_one() {
             key_id: Uuid::from_u128(1),
             tenant_id: Uuid::from_u128(2),
             tenant_is_master: is_master,
+            tenant_slug: "own".into(),
             scopes: scopes.into_iter().map(String::from).collect(),
         };
         let ask = Ask {
@@ -347,8 +414,37 @@ fn the_prevalidated_set_decides_like_the_validated_one() {
             sso_region: None,
         };
         assert_eq!(
-            validated.authorize(&principal, &ask),
-            prevalidated.authorize(&principal, &ask)
+            create(&validated, &principal, &ask),
+            create(&prevalidated, &principal, &ask)
         );
+    }
+}
+
+/// A create's decision.
+fn create(policies: &Policies, principal: &Principal, ask: &Ask<'_>) -> Result<Permit, ApiError> {
+    policies.authorize(
+        principal,
+        Action::CreateTenant,
+        Resource::Platform,
+        &Context::Tenant(ask.clone()),
+    )
+}
+
+#[test]
+fn every_action_has_an_allow_and_a_deny_fixture() {
+    let fixtures: Vec<Fixture> = serde_json::from_str(include_str!(
+        "../../policies/fixtures/default-decisions.json"
+    ))
+    .unwrap();
+    for action in Action::ALL {
+        for decision in ["allow", "deny"] {
+            assert!(
+                fixtures
+                    .iter()
+                    .any(|f| f.action == action.name() && f.decision == decision),
+                "no `{decision}` fixture for `{}`",
+                action.name()
+            );
+        }
     }
 }

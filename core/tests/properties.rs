@@ -9,9 +9,10 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use tenantry_core::MemoryStore;
 use tenantry_core::http::{HttpRequest, handle};
-use tenantry_core::store::{CREATE_SCOPE, MasterTenant, NewApiKey};
+use tenantry_core::store::{MasterTenant, NewApiKey};
 use tenantry_core::{CreateTenantRequest, FRESH_RANDOM_BYTES, Fresh, Policies, Timestamp};
 use tenantry_core::{IssuedKey, KEY_RANDOM_BYTES};
+use tenantry_core::{ListKind, Position, Scope};
 use tenantry_core::{SlugChoice, ValidTenant, parse_and_validate, validate};
 use uuid::Uuid;
 
@@ -98,7 +99,13 @@ fn world() -> World {
     let key = IssuedKey::from_random_bytes([3; KEY_RANDOM_BYTES]);
     store
         .add_api_key(
-            NewApiKey::of(&key, master.id, vec![CREATE_SCOPE.into()], now),
+            NewApiKey::of(
+                &key,
+                master.id,
+                "test",
+                Scope::ALL.iter().map(|s| s.as_str().to_owned()).collect(),
+                now,
+            ),
             false,
         )
         .unwrap();
@@ -111,14 +118,26 @@ fn world() -> World {
 }
 
 fn post(world: &World, body: &[u8], n: u128) -> (u16, Value) {
+    send(world, ("POST", "/v1/tenants", ""), body, n)
+}
+
+/// Sends `(method, path, query)` with the world's key and answers the status and JSON body
+/// (`null` for none); `n` makes the fresh ids.
+fn send(
+    world: &World,
+    (method, path, query): (&str, &str, &str),
+    body: &[u8],
+    n: u128,
+) -> (u16, Value) {
     let headers = [
         ("X-API-Key", world.key.as_str()),
         ("X-Tenant-ID", world.tenant.as_str()),
         ("Content-Type", "application/json"),
     ];
     let request = HttpRequest {
-        method: "POST",
-        path: "/v1/tenants",
+        method,
+        path,
+        query,
         headers: &headers,
         body,
     };
@@ -134,8 +153,107 @@ fn post(world: &World, body: &[u8], n: u128) -> (u16, Value) {
     ));
     (
         response.status,
-        serde_json::from_str(&response.body).unwrap(),
+        serde_json::from_str(&response.body).unwrap_or(Value::Null),
     )
+}
+
+/// Every tenant's slug, walking the list `limit` at a time.
+fn walk(world: &World, limit: u32) -> Vec<String> {
+    let mut slugs = Vec::new();
+    let mut query = format!("limit={limit}");
+    loop {
+        let (status, page) = send(world, ("GET", "/v1/tenants", &query), b"", 0);
+        assert_eq!(status, 200, "{page}");
+        let data = page["data"].as_array().unwrap();
+        assert!(data.len() <= limit as usize);
+        slugs.extend(data.iter().map(|t| t["slug"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => query = format!("limit={limit}&cursor={cursor}"),
+            None => return slugs,
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn paging_returns_every_tenant_once_in_order(count in 0usize..40, limit in 1u32..12) {
+        let world = world();
+        let mut created = vec!["platform".to_owned()];
+        for i in 0..count {
+            let slug = format!("t-{i:03}");
+            let body = json!({"name": "T", "slug": slug, "owner_email": "a@b.test", "owner_name": "A"});
+            let (status, _) = post(&world, body.to_string().as_bytes(), i as u128 + 1);
+            prop_assert_eq!(status, 201);
+            created.push(slug);
+        }
+        prop_assert_eq!(walk(&world, limit), created);
+    }
+
+    #[test]
+    fn updated_fields_read_back_and_the_rest_stays(
+        name in proptest::option::of("[A-Za-z][A-Za-z ]{0,20}[A-Za-z]"),
+        locale in proptest::option::of(prop_oneof!["en", "fr-CA", "de-de"]),
+        sso in proptest::option::of(proptest::bool::ANY),
+    ) {
+        prop_assume!(name.is_some() || locale.is_some() || sso.is_some());
+        let world = world();
+        let body = json!({"name": "Before", "slug": "subject", "owner_email": "a@b.test", "owner_name": "A"});
+        let (_, before) = post(&world, body.to_string().as_bytes(), 1);
+        let path = format!("/v1/tenants/{}", before["id"].as_str().unwrap());
+        let mut change = serde_json::Map::new();
+        if let Some(name) = &name {
+            change.insert("name".into(), json!(name));
+        }
+        if let Some(locale) = &locale {
+            change.insert("locale".into(), json!(locale));
+        }
+        match sso {
+            Some(true) => {
+                change.insert("sso_start_url".into(), json!("https://d-1234567890.awsapps.com/start"));
+                change.insert("sso_region".into(), json!("eu-west-3"));
+            }
+            Some(false) => {
+                change.insert("sso_start_url".into(), Value::Null);
+                change.insert("sso_region".into(), Value::Null);
+            }
+            None => {}
+        }
+        let (status, put) = send(&world, ("PUT", &path, ""), Value::Object(change).to_string().as_bytes(), 2);
+        prop_assert_eq!(status, 200, "{}", put);
+        let (_, got) = send(&world, ("GET", &path, ""), b"", 3);
+        prop_assert_eq!(&got, &put);
+        prop_assert_eq!(&got["name"], &json!(name.as_deref().unwrap_or("Before")));
+        let canonical = locale.map(|l| if l == "de-de" { "de-DE".to_owned() } else { l.to_owned() });
+        prop_assert_eq!(&got["locale"], &json!(canonical.as_deref().unwrap_or("en")));
+        prop_assert_eq!(got["sso_region"].is_string(), sso == Some(true));
+        prop_assert_eq!(&got["slug"], &before["slug"]);
+        prop_assert_eq!(&got["created_at"], &before["created_at"]);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn cursor_decoding_never_panics(text in ".{0,64}") {
+        let _ = Position::decode(ListKind::Tenants, &text);
+    }
+
+    #[test]
+    fn an_edited_cursor_is_refused(after in 0i64..i64::MAX, at in 0usize..28, digit in 0u8..16) {
+        let cursor = Position { kind: ListKind::Tenants, after }.encode();
+        let mut bytes = cursor.clone().into_bytes();
+        bytes[at] = b"0123456789abcdef"[usize::from(digit)];
+        let edited = String::from_utf8(bytes).unwrap();
+        prop_assume!(edited != cursor);
+        prop_assert_eq!(Position::decode(ListKind::Tenants, &edited), None);
+        prop_assert_eq!(
+            Position::decode(ListKind::Tenants, &cursor),
+            Some(Position { kind: ListKind::Tenants, after })
+        );
+    }
 }
 
 proptest! {

@@ -1,9 +1,14 @@
 //! The storage port over D1: core's SQL, bound and run through the `DB` binding.
 
 use serde::de::DeserializeOwned;
-use tenantry_core::sql::{self, SqlStatement, SqlValue};
-use tenantry_core::store::{NewTenantRecord, StoredApiKey};
+use tenantry_core::Tenant;
+use tenantry_core::sql::{self, Row, SqlStatement, SqlValue};
+use tenantry_core::store::{
+    ApiKeyInfo, AuditRecord, FoundKey, FoundTenant, KeyIssue, KeyRevocation, NewTenantRecord,
+    StoredApiKey, TenantDeletion, TenantUpdate,
+};
 use tenantry_core::store::{StoreError, TenantStore};
+use uuid::Uuid;
 use wasm_bindgen::JsValue;
 use worker::d1::serde_wasm_bindgen;
 use worker::{D1Database, D1PreparedStatement};
@@ -52,22 +57,22 @@ impl D1Store {
     }
 }
 
-/// A row of [`sql::FIND_API_KEY`].
-type ApiKeyRow = (String, String, i64, String, String, i64);
+impl D1Store {
+    /// Runs statements as one batch, which D1 runs as one transaction: all or nothing.
+    async fn batch(&self, statements: &[SqlStatement]) -> Result<(), StoreError> {
+        let batch = statements
+            .iter()
+            .map(|statement| self.prepare(statement))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.db.batch(batch).await.map_err(|e| d1_error(&e))?;
+        Ok(())
+    }
+}
 
 impl TenantStore for D1Store {
-    async fn api_key(&self, key_id: uuid::Uuid) -> Result<Option<StoredApiKey>, StoreError> {
-        let statement = SqlStatement {
-            sql: sql::FIND_API_KEY,
-            params: vec![key_id.into()],
-        };
-        let rows: Vec<ApiKeyRow> = self.rows(&statement).await?;
-        rows.into_iter()
-            .next()
-            .map(|(id, tenant_id, is_master, secret_hash, scopes, revoked)| {
-                sql::api_key_from_row(&id, &tenant_id, is_master, secret_hash, &scopes, revoked)
-            })
-            .transpose()
+    async fn api_key(&self, key_id: Uuid) -> Result<Option<StoredApiKey>, StoreError> {
+        let rows: Vec<Row> = self.rows(&sql::find_api_key(key_id)).await?;
+        sql::found_api_key(&rows)
     }
 
     async fn slugs_in_use(&self, candidates: &[String]) -> Result<Vec<String>, StoreError> {
@@ -80,25 +85,81 @@ impl TenantStore for D1Store {
     }
 
     async fn insert_tenant(&self, record: &NewTenantRecord) -> Result<(), StoreError> {
-        let batch = sql::insert_tenant(record)
-            .iter()
-            .map(|statement| self.prepare(statement))
-            .collect::<Result<Vec<_>, _>>()?;
-        // D1 runs a batch as one transaction: all of it is stored or none of it.
-        self.db.batch(batch).await.map_err(|e| d1_error(&e))?;
-        Ok(())
+        self.batch(&sql::insert_tenant(record)).await
+    }
+
+    async fn tenant(
+        &self,
+        id: Uuid,
+        user: Option<Uuid>,
+    ) -> Result<Option<FoundTenant>, StoreError> {
+        let rows: Vec<Row> = self.rows(&sql::find_tenant(id, user)).await?;
+        sql::found_tenant(&rows)
+    }
+
+    async fn tenants_after(
+        &self,
+        after: i64,
+        limit: u32,
+        slug: Option<&str>,
+    ) -> Result<Vec<(i64, Tenant)>, StoreError> {
+        let rows: Vec<Row> = self.rows(&sql::tenants_after(after, limit, slug)).await?;
+        sql::listed_tenants(&rows)
+    }
+
+    async fn api_key_info(&self, key_id: Uuid) -> Result<Option<FoundKey>, StoreError> {
+        let rows: Vec<Row> = self.rows(&sql::find_key_info(key_id)).await?;
+        sql::found_key_info(&rows)
+    }
+
+    async fn api_keys_after(
+        &self,
+        tenant_id: Uuid,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, ApiKeyInfo)>, StoreError> {
+        let rows: Vec<Row> = self.rows(&sql::keys_after(tenant_id, after, limit)).await?;
+        sql::listed_keys(&rows)
+    }
+
+    async fn update_tenant(&self, update: &TenantUpdate) -> Result<(), StoreError> {
+        self.batch(&sql::update_tenant(update)).await
+    }
+
+    async fn delete_tenant(&self, deletion: &TenantDeletion) -> Result<(), StoreError> {
+        self.batch(&sql::delete_tenant(deletion)).await
+    }
+
+    async fn insert_api_key(&self, issue: &KeyIssue) -> Result<(), StoreError> {
+        self.batch(&sql::issue_key(issue)).await
+    }
+
+    async fn revoke_api_key(&self, revocation: &KeyRevocation) -> Result<(), StoreError> {
+        self.batch(&sql::revoke_key_audited(revocation)).await
+    }
+
+    async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError> {
+        self.batch(&[sql::audit_denial(audit)]).await
     }
 }
 
-/// A value as D1 binds it. Integers go as JavaScript numbers; D1 takes no `BigInt`, so they
-/// must fit in 32 bits, as worker's own `D1Type::Integer` does (core binds only flags).
+/// The largest integer a JavaScript number holds exactly (2^53 - 1).
+const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
+/// A value as D1 binds it. Integers go as JavaScript numbers (D1 takes no `BigInt`), which hold
+/// them exactly up to 2^53; sequences, versions and limits stay far below.
 fn js_value(value: &SqlValue) -> Result<JsValue, StoreError> {
     match value {
         SqlValue::Null => Ok(JsValue::NULL),
         SqlValue::Text(text) => Ok(JsValue::from_str(text)),
-        SqlValue::Integer(n) => i32::try_from(*n).map(JsValue::from).map_err(|_| {
-            StoreError::Backend(format!("integer {n} is beyond what D1 binds exactly"))
-        }),
+        SqlValue::Integer(n) if n.abs() <= MAX_SAFE_INTEGER =>
+        {
+            #[expect(clippy::cast_precision_loss, reason = "checked to be exact above")]
+            Ok(JsValue::from_f64(*n as f64))
+        }
+        SqlValue::Integer(n) => Err(StoreError::Backend(format!(
+            "integer {n} is beyond what D1 binds exactly"
+        ))),
     }
 }
 
@@ -121,6 +182,8 @@ fn d1_error(error: &worker::Error) -> StoreError {
 pub fn store_error(text: &str) -> StoreError {
     if sql::is_slug_unique_violation(text) {
         StoreError::SlugTaken
+    } else if sql::is_precondition_violation(text) {
+        StoreError::Stale
     } else {
         StoreError::Backend(text.to_owned())
     }

@@ -12,6 +12,8 @@ pub(crate) struct IncomingRequest {
     pub(crate) method: String,
     /// The path without the query.
     pub(crate) path: String,
+    /// The query without its `?` (empty when there is none).
+    pub(crate) query: String,
     /// The headers, in the runtime's order (it joins repeated headers with `, `).
     pub(crate) headers: Vec<(String, String)>,
     /// At most [`MAX_BODY_BYTES`] + 1 bytes of the body, so that core can answer 413 itself.
@@ -48,6 +50,11 @@ pub(crate) async fn read_request(request: Request) -> Result<IncomingRequest, Ap
     Ok(IncomingRequest {
         method: raw.method(),
         path: request.path(),
+        query: request
+            .url()
+            .ok()
+            .and_then(|url| url.query().map(str::to_owned))
+            .unwrap_or_default(),
         headers: request.headers().entries().collect(),
         body,
     })

@@ -80,6 +80,7 @@ async fn try_answer(request: Request, env: &Env) -> Result<HttpResponse, ApiErro
     let request = HttpRequest {
         method: &incoming.method,
         path: &incoming.path,
+        query: &incoming.query,
         headers: &headers,
         body: &incoming.body,
     };

@@ -17,7 +17,7 @@
 //! };
 //! let created = tenantry.create_tenant(&master.api_key, &master.tenant_id.to_string(), &request)?;
 //! assert_eq!(created.tenant.slug, "acme-corp");
-//! assert_eq!(created.tenant.owner_email, "ann@acme.test");
+//! assert_eq!(created.tenant.owner_email.as_deref(), Some("ann@acme.test"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -34,9 +34,13 @@ pub use tenantry_core::admin::AdminError;
 use tenantry_core::admin::Change;
 use tenantry_core::http::{HttpRequest, HttpResponse};
 use tenantry_core::sql;
+use tenantry_core::store::ApiKeyInfo;
 use tenantry_core::{
-    ApiError, Body, CreateCall, CreateTenantRequest, Created, Policies, PolicyError,
+    ApiError, Body, CreateApiKeyRequest, CreateCall, CreateTenantRequest, Created, CreatedKey,
+    Credentials, KeyBody, KeyQuery, Page, Policies, PolicyError, Tenant, TenantQuery, UpdateBody,
+    UpdateCall, UpdateTenantRequest, Versioned,
 };
+use uuid::Uuid;
 
 pub use sqlite_store::SqliteStore;
 
@@ -110,11 +114,9 @@ impl Tenantry {
         tenant_id: &str,
         request: &CreateTenantRequest,
     ) -> Result<Created, ApiError> {
-        let now = system::now().map_err(internal)?;
-        let fresh = system::fresh().map_err(internal)?;
+        let (now, fresh) = inputs()?;
         let call = CreateCall {
-            api_key: Some(api_key),
-            tenant_id: Some(tenant_id),
+            credentials: credentials(api_key, tenant_id),
             body: Body::Typed(request),
         };
         pollster::block_on(tenantry_core::create_tenant(
@@ -123,6 +125,161 @@ impl Tenantry {
             call,
             now,
             fresh,
+        ))
+    }
+
+    /// Lists tenants, as `GET /v1/tenants`.
+    pub fn list_tenants(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        query: &TenantQuery,
+    ) -> Result<Page<Tenant>, ApiError> {
+        let (now, fresh) = inputs()?;
+        let credentials = credentials(api_key, tenant_id);
+        pollster::block_on(tenantry_core::list_tenants(
+            &self.policies,
+            &self.store,
+            credentials,
+            query,
+            now,
+            &fresh,
+        ))
+    }
+
+    /// Reads a tenant with its `ETag`, as `GET /v1/tenants/{id}`.
+    pub fn get_tenant(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        id: Uuid,
+    ) -> Result<Versioned, ApiError> {
+        let (now, fresh) = inputs()?;
+        let credentials = credentials(api_key, tenant_id);
+        pollster::block_on(tenantry_core::get_tenant(
+            &self.policies,
+            &self.store,
+            credentials,
+            id,
+            now,
+            &fresh,
+        ))
+    }
+
+    /// Updates a tenant, as `PUT /v1/tenants/{id}` (with `If-Match` when `if_match` is given).
+    pub fn update_tenant(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        id: Uuid,
+        request: &UpdateTenantRequest,
+        if_match: Option<&str>,
+    ) -> Result<Versioned, ApiError> {
+        let (now, fresh) = inputs()?;
+        let call = UpdateCall {
+            credentials: credentials(api_key, tenant_id),
+            body: UpdateBody::Typed(request),
+            if_match,
+        };
+        pollster::block_on(tenantry_core::update_tenant(
+            &self.policies,
+            &self.store,
+            call,
+            id,
+            now,
+            &fresh,
+        ))
+    }
+
+    /// Deletes a tenant and everything of it, as `DELETE /v1/tenants/{id}`.
+    pub fn delete_tenant(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        id: Uuid,
+        if_match: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let (now, fresh) = inputs()?;
+        let credentials = credentials(api_key, tenant_id);
+        pollster::block_on(tenantry_core::delete_tenant(
+            &self.policies,
+            &self.store,
+            credentials,
+            id,
+            if_match,
+            now,
+            &fresh,
+        ))
+    }
+
+    /// Issues an API key, as `POST /v1/api-keys`.
+    pub fn create_api_key(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        request: &CreateApiKeyRequest,
+    ) -> Result<CreatedKey, ApiError> {
+        let (now, fresh) = inputs()?;
+        let credentials = credentials(api_key, tenant_id);
+        pollster::block_on(tenantry_core::create_api_key(
+            &self.policies,
+            &self.store,
+            credentials,
+            KeyBody::Typed(request),
+            now,
+            &fresh,
+        ))
+    }
+
+    /// Lists a tenant's API keys, as `GET /v1/api-keys`.
+    pub fn list_api_keys(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        query: &KeyQuery,
+    ) -> Result<Page<ApiKeyInfo>, ApiError> {
+        let (now, fresh) = inputs()?;
+        let credentials = credentials(api_key, tenant_id);
+        pollster::block_on(tenantry_core::list_api_keys(
+            &self.policies,
+            &self.store,
+            credentials,
+            query,
+            now,
+            &fresh,
+        ))
+    }
+
+    /// Reads one API key, as `GET /v1/api-keys/{id}`.
+    pub fn get_api_key(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        id: Uuid,
+    ) -> Result<ApiKeyInfo, ApiError> {
+        let (now, fresh) = inputs()?;
+        let credentials = credentials(api_key, tenant_id);
+        pollster::block_on(tenantry_core::get_api_key(
+            &self.policies,
+            &self.store,
+            credentials,
+            id,
+            now,
+            &fresh,
+        ))
+    }
+
+    /// Revokes an API key, as `DELETE /v1/api-keys/{id}`.
+    pub fn revoke_api_key(&self, api_key: &str, tenant_id: &str, id: Uuid) -> Result<(), ApiError> {
+        let (now, fresh) = inputs()?;
+        let credentials = credentials(api_key, tenant_id);
+        pollster::block_on(tenantry_core::revoke_api_key(
+            &self.policies,
+            &self.store,
+            credentials,
+            id,
+            now,
+            &fresh,
         ))
     }
 
@@ -158,6 +315,21 @@ impl Tenantry {
     pub fn apply_admin_change(&self, change: &Change) -> Result<(), NativeError> {
         Ok(self.store.apply_change(change)??)
     }
+}
+
+fn credentials<'a>(api_key: &'a str, tenant_id: &'a str) -> Credentials<'a> {
+    Credentials {
+        api_key: Some(api_key),
+        tenant_id: Some(tenant_id),
+    }
+}
+
+/// The time and fresh random values of one call.
+fn inputs() -> Result<(tenantry_core::Timestamp, tenantry_core::Fresh), ApiError> {
+    Ok((
+        system::now().map_err(internal)?,
+        system::fresh().map_err(internal)?,
+    ))
 }
 
 fn internal(error: NativeError) -> ApiError {

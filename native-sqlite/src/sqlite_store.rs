@@ -4,10 +4,14 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
+use tenantry_core::Tenant;
 use tenantry_core::admin::{AdminError, Change};
-use tenantry_core::sql::{self, SqlStatement, SqlValue};
-use tenantry_core::store::{NewTenantRecord, StoreError, StoredApiKey, TenantStore};
+use tenantry_core::sql::{self, Row, SqlStatement, SqlValue};
+use tenantry_core::store::{
+    ApiKeyInfo, AuditRecord, FoundKey, FoundTenant, KeyIssue, KeyRevocation, NewTenantRecord,
+    StoreError, StoredApiKey, TenantDeletion, TenantStore, TenantUpdate,
+};
 use uuid::Uuid;
 
 use crate::migrations;
@@ -104,6 +108,26 @@ impl SqliteStore {
         tx.commit().map_err(store_error).map(Ok)
     }
 
+    /// The rows of a query, each column as it is stored.
+    fn rows(&self, statement: &SqlStatement) -> Result<Vec<Row>, StoreError> {
+        let mut prepared = self
+            .conn
+            .prepare_cached(statement.sql)
+            .map_err(store_error)?;
+        let columns = prepared.column_count();
+        let rows = prepared
+            .query_map(
+                rusqlite::params_from_iter(statement.params.iter().map(to_sql)),
+                |row| {
+                    (0..columns)
+                        .map(|at| row.get_ref(at).map(from_sql))
+                        .collect()
+                },
+            )
+            .map_err(store_error)?;
+        rows.collect::<Result<_, _>>().map_err(store_error)
+    }
+
     /// Whether a statement returning one boolean (`SELECT EXISTS …`) is true.
     pub fn exists(&self, sql: &str, params: &[SqlValue]) -> Result<bool, StoreError> {
         self.conn
@@ -161,6 +185,20 @@ fn to_sql(value: &SqlValue) -> rusqlite::types::Value {
     }
 }
 
+fn from_sql(value: rusqlite::types::ValueRef<'_>) -> SqlValue {
+    use rusqlite::types::ValueRef;
+    match value {
+        ValueRef::Null | ValueRef::Blob(_) => SqlValue::Null,
+        ValueRef::Integer(n) => SqlValue::Integer(n),
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "the schema stores no real numbers"
+        )]
+        ValueRef::Real(n) => SqlValue::Integer(n as i64),
+        ValueRef::Text(text) => SqlValue::Text(String::from_utf8_lossy(text).into_owned()),
+    }
+}
+
 /// The one place a SQLite error becomes a store error: a violation of the unique slug index
 /// (extended code `SQLITE_CONSTRAINT_UNIQUE` on `tenants.slug`) is a slug conflict.
 pub(crate) fn store_error(error: rusqlite::Error) -> StoreError {
@@ -171,33 +209,18 @@ pub(crate) fn store_error(error: rusqlite::Error) -> StoreError {
     {
         return StoreError::SlugTaken;
     }
+    if let rusqlite::Error::SqliteFailure(failure, Some(message)) = &error
+        && failure.code == ErrorCode::ConstraintViolation
+        && sql::is_precondition_violation(message)
+    {
+        return StoreError::Stale;
+    }
     StoreError::Backend(error.to_string())
 }
 
 impl TenantStore for SqliteStore {
     async fn api_key(&self, key_id: Uuid) -> Result<Option<StoredApiKey>, StoreError> {
-        let row = self
-            .conn
-            .prepare_cached(sql::FIND_API_KEY)
-            .and_then(|mut statement| {
-                statement
-                    .query_row([key_id.to_string()], |row| {
-                        Ok((
-                            row.get::<_, String>(0)?,
-                            row.get::<_, String>(1)?,
-                            row.get::<_, i64>(2)?,
-                            row.get::<_, String>(3)?,
-                            row.get::<_, String>(4)?,
-                            row.get::<_, i64>(5)?,
-                        ))
-                    })
-                    .optional()
-            })
-            .map_err(store_error)?;
-        row.map(|(id, tenant, master, hash, scopes, revoked)| {
-            sql::api_key_from_row(&id, &tenant, master, hash, &scopes, revoked)
-        })
-        .transpose()
+        sql::found_api_key(&self.rows(&sql::find_api_key(key_id))?)
     }
 
     async fn slugs_in_use(&self, candidates: &[String]) -> Result<Vec<String>, StoreError> {
@@ -213,6 +236,56 @@ impl TenantStore for SqliteStore {
 
     async fn insert_tenant(&self, record: &NewTenantRecord) -> Result<(), StoreError> {
         self.execute_atomically(&sql::insert_tenant(record))
+    }
+
+    async fn tenant(
+        &self,
+        id: Uuid,
+        user: Option<Uuid>,
+    ) -> Result<Option<FoundTenant>, StoreError> {
+        sql::found_tenant(&self.rows(&sql::find_tenant(id, user))?)
+    }
+
+    async fn tenants_after(
+        &self,
+        after: i64,
+        limit: u32,
+        slug: Option<&str>,
+    ) -> Result<Vec<(i64, Tenant)>, StoreError> {
+        sql::listed_tenants(&self.rows(&sql::tenants_after(after, limit, slug))?)
+    }
+
+    async fn api_key_info(&self, key_id: Uuid) -> Result<Option<FoundKey>, StoreError> {
+        sql::found_key_info(&self.rows(&sql::find_key_info(key_id))?)
+    }
+
+    async fn api_keys_after(
+        &self,
+        tenant_id: Uuid,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, ApiKeyInfo)>, StoreError> {
+        sql::listed_keys(&self.rows(&sql::keys_after(tenant_id, after, limit))?)
+    }
+
+    async fn update_tenant(&self, update: &TenantUpdate) -> Result<(), StoreError> {
+        self.execute_atomically(&sql::update_tenant(update))
+    }
+
+    async fn delete_tenant(&self, deletion: &TenantDeletion) -> Result<(), StoreError> {
+        self.execute_atomically(&sql::delete_tenant(deletion))
+    }
+
+    async fn insert_api_key(&self, issue: &KeyIssue) -> Result<(), StoreError> {
+        self.execute_atomically(&sql::issue_key(issue))
+    }
+
+    async fn revoke_api_key(&self, revocation: &KeyRevocation) -> Result<(), StoreError> {
+        self.execute_atomically(&sql::revoke_key_audited(revocation))
+    }
+
+    async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError> {
+        self.execute_atomically(&[sql::audit_denial(audit)])
     }
 }
 

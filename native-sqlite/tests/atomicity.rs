@@ -89,7 +89,11 @@ fn the_rows_of_a_create_are_what_the_contract_says() {
     let (role, status): (String, String) = conn
         .query_row(
             "SELECT role, status FROM users WHERE id = ?1",
-            [created.tenant.owner_user_id.to_string()],
+            [created
+                .tenant
+                .owner_user_id
+                .map(|id| id.to_string())
+                .unwrap_or_default()],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();

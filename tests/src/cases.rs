@@ -548,22 +548,159 @@ pub fn all() -> Vec<Case> {
         "/v1/tenants/",
         error(404, "not_found"),
     ));
+    for (method, path, allow) in [
+        ("DELETE", "/v1/tenants", "GET, POST"),
+        ("PATCH", "/v1/tenants", "GET, POST"),
+        (
+            "POST",
+            "/v1/tenants/00000000-0000-4000-8000-000000000000",
+            "GET, PUT, DELETE",
+        ),
+        ("PUT", "/v1/api-keys", "GET, POST"),
+        (
+            "PUT",
+            "/v1/api-keys/00000000-0000-4000-8000-000000000000",
+            "GET, DELETE",
+        ),
+    ] {
+        cases.push(Case::route(
+            &format!("405 for {method} {path}"),
+            method,
+            path,
+            Expect {
+                allow: Some(allow),
+                ..error(405, "method_not_allowed")
+            },
+        ));
+    }
+    for path in [
+        "/v1/tenants/not-a-uuid",
+        "/v1/tenants/00000000-0000-4000-8000-000000000000/x",
+        "/v1/api-keys/123",
+    ] {
+        cases.push(Case::route(
+            &format!("404 for GET {path} (ids in paths are UUIDs)"),
+            "GET",
+            path,
+            error(404, "not_found"),
+        ));
+    }
+    for (path, parameter) in [
+        ("/v1/tenants?limit=0", "limit"),
+        ("/v1/tenants?limit=251", "limit"),
+        ("/v1/tenants?limit=ten", "limit"),
+        ("/v1/tenants?cursor=abc", "cursor"),
+        ("/v1/api-keys?tenant_id=x", "tenant_id"),
+        ("/v1/api-keys?limit=1&limit=2", "limit"),
+    ] {
+        cases.push(Case::route(
+            &format!("400 for GET {path}, naming `{parameter}`"),
+            "GET",
+            path,
+            Expect {
+                details: vec![("query", json!(parameter))],
+                ..error(400, "invalid_input")
+            },
+        ));
+    }
     cases.push(Case::route(
-        "405 for GET /v1/tenants",
+        "GET /v1/tenants lists with the platform key",
         "GET",
-        "/v1/tenants",
+        "/v1/tenants?limit=2",
         Expect {
-            allow: Some("POST"),
-            ..error(405, "method_not_allowed")
+            status: 200,
+            ..Expect::default()
         },
     ));
+    cases.push(
+        Case::route(
+            "403 listing tenants with a customer key, with a notice",
+            "GET",
+            "/v1/tenants",
+            Expect {
+                policies: Some(vec![
+                    "only-platform-tenant-lists-tenants",
+                    "reading-tenants-requires-tenants-read-scope",
+                ]),
+                notices: vec!["platform"],
+                ..error(403, "forbidden")
+            },
+        )
+        .with_key(Key::Other)
+        .with_tenant(TenantHeader::Other),
+    );
+    cases.push(
+        Case::route(
+            "403 listing tenants without `tenants:read`",
+            "GET",
+            "/v1/tenants",
+            Expect {
+                policies: Some(vec!["reading-tenants-requires-tenants-read-scope"]),
+                notices: vec!["tenants:read"],
+                ..error(403, "forbidden")
+            },
+        )
+        .with_key(Key::Unscoped),
+    );
+    // Bodies of the new routes follow create's rules.
+    let missing = "/v1/tenants/00000000-0000-4000-8000-00000000dead";
+    for (method, path) in [("POST", "/v1/api-keys"), ("PUT", missing)] {
+        cases.push(
+            Case::route(
+                &format!("415 for {method} {path} as text/plain"),
+                method,
+                path,
+                error(415, "unsupported_media_type"),
+            )
+            .with_content_type(Some("text/plain")),
+        );
+        cases.push(
+            Case::route(
+                &format!("400 invalid_json for {method} {path}"),
+                method,
+                path,
+                error(400, "invalid_json"),
+            )
+            .with_body(b"{".to_vec()),
+        );
+        cases.push(
+            Case::route(
+                &format!("413 for {method} {path} over 64 KiB"),
+                method,
+                path,
+                error(413, "payload_too_large"),
+            )
+            .with_body(format!(r#"{{"name":"{}"}}"#, "n".repeat(64 * 1024)).into_bytes()),
+        );
+    }
+    cases.push(Case {
+        body: br#"{"name":"","scopes":["tenants:creat"],"plan":1}"#.to_vec(),
+        ..Case::route(
+            "a key body reports every problem at once",
+            "POST",
+            "/v1/api-keys",
+            Expect {
+                fields: Some(vec!["name".into(), "plan".into(), "scopes".into()]),
+                ..error(400, "invalid_input")
+            },
+        )
+    });
+    cases.push(Case {
+        body: br#"{"name":"x"}"#.to_vec(),
+        ..Case::route(
+            "a PUT of an unknown tenant is 404 after the body is read",
+            "PUT",
+            missing,
+            error(404, "not_found"),
+        )
+    });
     cases.push(Case::route(
-        "405 for DELETE /v1/tenants",
-        "DELETE",
-        "/v1/tenants",
+        "404 for an unknown tenant id, in upper case",
+        "GET",
+        "/v1/tenants/0000000A-0000-4000-8000-000000000000",
         Expect {
-            allow: Some("POST"),
-            ..error(405, "method_not_allowed")
+            message: Some("no tenant with this id"),
+            ..error(404, "not_found")
         },
     ));
     // The two servers agree on what reaches them differently: repeated headers (workerd joins

@@ -13,6 +13,7 @@
 pub mod cases;
 pub mod fixture;
 pub mod http_client;
+pub mod lifecycle;
 pub mod race;
 pub mod runner;
 pub mod targets;

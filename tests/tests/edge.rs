@@ -13,4 +13,6 @@ fn every_case_then_the_races_on_the_edge_worker() {
     let fixture = run_all(&target);
     race_for_one_slug(&target, &fixture, "race-edge");
     race_for_one_derived_slug(&target, &fixture, "Derived Race Edge");
+    // The same 1,000 tenants to page as natively: local workerd creates them in seconds.
+    tenantry_conformance::lifecycle::run_all(&target, &fixture, 1000);
 }

@@ -64,3 +64,21 @@ fn sixteen_racers_for_one_slug_over_http() {
     let target = native_http::start();
     race_for_one_slug(&target, &Fixture::set_up(&target), "race-http");
 }
+
+#[test]
+fn the_lifecycle_on_the_memory_store() {
+    let target = MemoryTarget::new();
+    tenantry_conformance::lifecycle::run_all(&target, &Fixture::set_up(&target), 1000);
+}
+
+#[test]
+fn the_lifecycle_in_process() {
+    let target = InProcessTarget::new();
+    tenantry_conformance::lifecycle::run_all(&target, &Fixture::set_up(&target), 1000);
+}
+
+#[test]
+fn the_lifecycle_over_http() {
+    let target = native_http::start();
+    tenantry_conformance::lifecycle::run_all(&target, &Fixture::set_up(&target), 1000);
+}

@@ -26,6 +26,7 @@ pub(super) async fn answer(
     let (parts, body) = request.into_parts();
     let method = parts.method.to_string();
     let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().unwrap_or_default().to_owned();
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
@@ -36,7 +37,12 @@ pub(super) async fn answer(
             )
         })
         .collect();
-    let response = respond(pool, limits, &method, &path, headers, body).await;
+    let target = Target {
+        method: &method,
+        path: &path,
+        query: &query,
+    };
+    let response = respond(pool, limits, target, headers, body).await;
     let elapsed = started.elapsed();
     match &response.log {
         Some(detail) => eprintln!(
@@ -48,11 +54,21 @@ pub(super) async fn answer(
     Ok(to_hyper(response))
 }
 
+/// What a request asks for, before its headers and body.
+struct Target<'a> {
+    method: &'a str,
+    path: &'a str,
+    query: &'a str,
+}
+
 async fn respond(
     pool: Arc<Pool>,
     limits: Limits,
-    method: &str,
-    path: &str,
+    Target {
+        method,
+        path,
+        query,
+    }: Target<'_>,
     headers: Vec<(String, String)>,
     body: Incoming,
 ) -> HttpResponse {
@@ -71,11 +87,12 @@ async fn respond(
             });
         }
     };
-    let (method, path) = (method.to_owned(), path.to_owned());
+    let (method, path, query) = (method.to_owned(), path.to_owned(), query.to_owned());
     tokio::task::spawn_blocking(move || {
         let request = HttpRequest {
             method: &method,
             path: &path,
+            query: &query,
             headers: &borrow(&headers),
             body: &bytes,
         };

@@ -32,7 +32,7 @@ impl MemoryTarget {
         let now = system::now().unwrap_or_else(|e| panic!("{e}"));
         let scopes = scopes.iter().map(|s| (*s).to_owned()).collect();
         self.store
-            .add_api_key(NewApiKey::of(&key, tenant, scopes, now), false)
+            .add_api_key(NewApiKey::of(&key, tenant, "test key", scopes, now), false)
             .unwrap_or_else(|e| panic!("{e}"));
         (key.key_id, key.plaintext)
     }
@@ -75,8 +75,9 @@ impl Target for MemoryTarget {
     }
 
     fn revoke_key(&self, key_id: Uuid) {
+        let now = system::now().unwrap_or_else(|e| panic!("{e}"));
         self.store
-            .revoke_api_key(key_id)
+            .revoke_api_key(key_id, now)
             .unwrap_or_else(|e| panic!("{e}"));
     }
 

@@ -21,9 +21,14 @@ pub fn through_handler(
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
+    let (path, query) = request
+        .path
+        .split_once('?')
+        .unwrap_or((request.path.as_str(), ""));
     let response = answer(HttpRequest {
         method: &request.method,
-        path: &request.path,
+        path,
+        query,
         headers: &headers,
         body: &request.body,
     });

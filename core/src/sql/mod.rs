@@ -1,0 +1,520 @@
+//! The SQL both adapters run, written once: SQLite through rusqlite and D1 speak the same
+//! dialect and share `migrations/`. Statements are text plus values; adapters bind and execute
+//! them (rusqlite in one transaction, D1 in one batch), and `tenantry --emit-sql` renders them.
+
+mod rows;
+
+use uuid::Uuid;
+
+use crate::model::{Tenant, Timestamp};
+use crate::store::{
+    AuditRecord, KeyIssue, KeyRevocation, MasterTenant, NewApiKey, NewTenantRecord, OwnerUser,
+    TenantDeletion, TenantUpdate,
+};
+
+pub use rows::{Row, found_api_key, found_key_info, found_tenant, listed_keys, listed_tenants};
+
+/// A value bound to a statement parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlValue {
+    /// `NULL`.
+    Null,
+    /// An integer.
+    Integer(i64),
+    /// Text.
+    Text(String),
+}
+
+impl From<&str> for SqlValue {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_owned())
+    }
+}
+
+impl From<String> for SqlValue {
+    fn from(text: String) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl From<bool> for SqlValue {
+    fn from(flag: bool) -> Self {
+        Self::Integer(i64::from(flag))
+    }
+}
+
+impl From<Timestamp> for SqlValue {
+    fn from(time: Timestamp) -> Self {
+        Self::Text(time.to_rfc3339())
+    }
+}
+
+impl From<Uuid> for SqlValue {
+    fn from(id: Uuid) -> Self {
+        Self::Text(id.to_string())
+    }
+}
+
+impl<T: Into<SqlValue>> From<Option<T>> for SqlValue {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Self::Null, Into::into)
+    }
+}
+
+impl From<i64> for SqlValue {
+    fn from(n: i64) -> Self {
+        Self::Integer(n)
+    }
+}
+
+/// One statement with its values, bound to `?1`, `?2`, … in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlStatement {
+    /// The SQL text.
+    pub sql: &'static str,
+    /// The values of its parameters.
+    pub params: Vec<SqlValue>,
+}
+
+impl SqlStatement {
+    /// The statement as one line of SQL with its values written in as literals, for a file that
+    /// `wrangler d1 execute --file` runs.
+    pub fn to_literal_sql(&self) -> String {
+        let mut out = String::with_capacity(self.sql.len() + 64);
+        let mut rest = self.sql;
+        while let Some(at) = rest.find('?') {
+            out.push_str(&rest[..at]);
+            let digits = rest[at + 1..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count();
+            let index: usize = rest[at + 1..at + 1 + digits].parse().unwrap_or(0);
+            match index.checked_sub(1).and_then(|i| self.params.get(i)) {
+                Some(SqlValue::Null) | None => out.push_str("NULL"),
+                Some(SqlValue::Integer(n)) => out.push_str(&n.to_string()),
+                Some(SqlValue::Text(text)) => {
+                    out.push('\'');
+                    out.push_str(&text.replace('\'', "''"));
+                    out.push('\'');
+                }
+            }
+            rest = &rest[at + 1 + digits..];
+        }
+        out.push_str(rest);
+        out.push(';');
+        out
+    }
+}
+
+/// Finds an API key with its tenant's master flag and slug. Columns: id, tenant_id, is_master,
+/// secret_hash, scopes (JSON array), revoked (0 or 1), the tenant's slug.
+pub const FIND_API_KEY: &str = "SELECT k.id, k.tenant_id, t.is_master, k.secret_hash, k.scopes, \
+     k.revoked_at IS NOT NULL, t.slug FROM api_keys k JOIN tenants t ON t.id = k.tenant_id \
+     WHERE k.id = ?1";
+
+/// The columns of a tenant, in the order `rows` reads them. (A macro, so that
+/// the statements below are built with `concat!` at compile time.)
+macro_rules! tenant_columns {
+    () => {
+        "t.id, t.name, t.slug, t.locale, t.owner_email, t.owner_user_id, t.sso_start_url, \
+         t.sso_region, t.is_master, t.primary_domain, t.created_at, t.updated_at"
+    };
+}
+
+/// The columns of a key as the API shows it, in the order `rows` reads them.
+macro_rules! key_columns {
+    () => {
+        "k.id, k.name, k.tenant_id, k.scopes, k.created_at, k.revoked_at"
+    };
+}
+
+/// A tenant, its version, and whether user `?2` is one of its users. Parameters: the tenant id,
+/// the user id (or `NULL`).
+pub const FIND_TENANT: &str = concat!(
+    "SELECT ",
+    tenant_columns!(),
+    ", t.version, EXISTS (SELECT 1 FROM users u WHERE u.id = ?2 AND u.tenant_id = t.id) \
+     FROM tenants t WHERE t.id = ?1"
+);
+
+/// A page of tenants by sequence (keyset, on the unique index `tenants_seq`). Parameters: the
+/// last sequence number seen, how many, a slug to filter by (or `NULL`).
+pub const TENANTS_AFTER: &str = concat!(
+    "SELECT ",
+    tenant_columns!(),
+    ", t.seq FROM tenants t WHERE t.seq > ?1 AND (?3 IS NULL OR t.slug = ?3) ORDER BY t.seq LIMIT ?2"
+);
+
+/// One key as the API shows it. Parameter: the key id.
+pub const FIND_KEY_INFO: &str = concat!(
+    "SELECT ",
+    key_columns!(),
+    ", t.is_master, t.slug FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?1"
+);
+
+/// A page of a tenant's keys by sequence (on the index `api_keys_tenant_seq`). Parameters: the
+/// tenant id, the last sequence number seen, how many.
+pub const KEYS_AFTER: &str = concat!(
+    "SELECT ",
+    key_columns!(),
+    ", k.seq FROM api_keys k WHERE k.tenant_id = ?1 AND k.seq > ?2 ORDER BY k.seq LIMIT ?3"
+);
+
+/// The slugs among a JSON array of candidates that tenants use (the column compares NOCASE).
+pub const SLUGS_IN_USE: &str =
+    "SELECT slug FROM tenants WHERE slug IN (SELECT value FROM json_each(?1))";
+
+/// Whether a master tenant exists.
+pub const HAS_MASTER: &str = "SELECT EXISTS (SELECT 1 FROM tenants WHERE is_master = 1)";
+
+/// Whether a tenant exists. Parameter: the tenant id.
+pub const HAS_TENANT: &str = "SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ?1)";
+
+/// Whether an API key exists, revoked or not. Parameter: the key id.
+pub const HAS_API_KEY: &str = "SELECT EXISTS (SELECT 1 FROM api_keys WHERE id = ?1)";
+
+/// Revokes an API key. Parameters: the key id, the time of revocation.
+pub const REVOKE_API_KEY: &str =
+    "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";
+
+/// Takes the next number of a sequence; the insert after it reads it (in the same write).
+const BUMP_SEQUENCE: &str = "UPDATE sequences SET value = value + 1 WHERE name = ?1";
+const INSERT_TENANT: &str = "INSERT INTO tenants (id, name, slug, locale, owner_email, owner_user_id, \
+     sso_start_url, sso_region, is_master, primary_domain, created_at, updated_at, seq) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, \
+     (SELECT value FROM sequences WHERE name = 'tenants'))";
+const UPDATE_TENANT: &str = "UPDATE tenants SET name = ?2, locale = ?3, owner_user_id = ?4, \
+     sso_start_url = ?5, sso_region = ?6, updated_at = ?7, version = version + 1 WHERE id = ?1";
+/// Holds only while the tenant `?1` still has version `?2`; see `write_preconditions`.
+const REQUIRE_VERSION: &str = "INSERT INTO write_preconditions (held) \
+     VALUES (coalesce((SELECT version FROM tenants WHERE id = ?1) = ?2, 0))";
+const CLEAR_PRECONDITIONS: &str = "DELETE FROM write_preconditions";
+const DELETE_INVITES: &str = "DELETE FROM invites WHERE tenant_id = ?1";
+const DELETE_USERS: &str = "DELETE FROM users WHERE tenant_id = ?1";
+const DELETE_KEYS: &str = "DELETE FROM api_keys WHERE tenant_id = ?1";
+const DELETE_TENANT: &str = "DELETE FROM tenants WHERE id = ?1";
+const INSERT_USER: &str = "INSERT INTO users (id, tenant_id, email, name, role, status, created_at, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+const INSERT_INVITE: &str = "INSERT INTO invites (id, tenant_id, user_id, email, token_hash, expires_at, created_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const INSERT_AUDIT: &str = "INSERT INTO audit_log (id, at, actor_key_id, actor_tenant_id, action, resource_id, \
+     decision, policies) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+const INSERT_API_KEY: &str = "INSERT INTO api_keys (id, tenant_id, secret_hash, name, scopes, created_at, seq) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT value FROM sequences WHERE name = 'api_keys'))";
+
+fn bump(sequence: &str) -> SqlStatement {
+    SqlStatement {
+        sql: BUMP_SEQUENCE,
+        params: vec![sequence.into()],
+    }
+}
+
+fn audit(record: &AuditRecord) -> SqlStatement {
+    SqlStatement {
+        sql: INSERT_AUDIT,
+        params: vec![
+            record.id.into(),
+            record.at.into(),
+            record.actor_key_id.into(),
+            record.actor_tenant_id.into(),
+            record.action.into(),
+            record.resource_id.into(),
+            record.decision.into(),
+            json_array(&record.policies).into(),
+        ],
+    }
+}
+
+fn on_tenant(sql: &'static str, id: Uuid) -> SqlStatement {
+    SqlStatement {
+        sql,
+        params: vec![id.into()],
+    }
+}
+
+/// The statements that require tenant `id` to be at `version` still, then run `changes`.
+fn at_version(id: Uuid, version: i64, changes: Vec<SqlStatement>) -> Vec<SqlStatement> {
+    let mut statements = vec![SqlStatement {
+        sql: REQUIRE_VERSION,
+        params: vec![id.into(), version.into()],
+    }];
+    statements.extend(changes);
+    statements.push(SqlStatement {
+        sql: CLEAR_PRECONDITIONS,
+        params: Vec::new(),
+    });
+    statements
+}
+
+/// The statements of one create, to run atomically and in this order.
+pub fn insert_tenant(record: &NewTenantRecord) -> Vec<SqlStatement> {
+    let NewTenantRecord {
+        tenant,
+        owner,
+        invite,
+        audit,
+    } = record;
+    // Taken apart without `..`, so a field added to the tenant does not compile until it has
+    // its column here.
+    let Tenant {
+        id,
+        name,
+        slug,
+        locale,
+        owner_email,
+        owner_user_id,
+        sso_start_url,
+        sso_region,
+        is_master,
+        primary_domain,
+        created_at,
+        updated_at,
+    } = tenant;
+    vec![
+        bump("tenants"),
+        SqlStatement {
+            sql: INSERT_TENANT,
+            params: vec![
+                (*id).into(),
+                name.clone().into(),
+                slug.clone().into(),
+                locale.clone().into(),
+                owner_email.clone().into(),
+                (*owner_user_id).into(),
+                sso_start_url.clone().into(),
+                sso_region.clone().into(),
+                (*is_master).into(),
+                primary_domain.clone().into(),
+                (*created_at).into(),
+                (*updated_at).into(),
+            ],
+        },
+        SqlStatement {
+            sql: INSERT_USER,
+            params: vec![
+                owner.id.into(),
+                owner.tenant_id.into(),
+                owner.email.clone().into(),
+                owner.name.clone().into(),
+                OwnerUser::ROLE.into(),
+                OwnerUser::STATUS.into(),
+                owner.created_at.into(),
+            ],
+        },
+        SqlStatement {
+            sql: INSERT_INVITE,
+            params: vec![
+                invite.id.into(),
+                invite.tenant_id.into(),
+                invite.user_id.into(),
+                invite.email.clone().into(),
+                invite.token_hash.clone().into(),
+                invite.expires_at.into(),
+                invite.created_at.into(),
+            ],
+        },
+        self::audit(audit),
+    ]
+}
+
+/// The statements that create the platform tenant.
+pub fn insert_master(master: &MasterTenant) -> Vec<SqlStatement> {
+    vec![
+        bump("tenants"),
+        SqlStatement {
+            sql: INSERT_TENANT,
+            params: vec![
+                master.id.into(),
+                master.name.clone().into(),
+                master.slug.clone().into(),
+                master.locale.clone().into(),
+                SqlValue::Null,
+                SqlValue::Null,
+                SqlValue::Null,
+                SqlValue::Null,
+                true.into(),
+                SqlValue::Null,
+                master.created_at.into(),
+                master.created_at.into(),
+            ],
+        },
+    ]
+}
+
+/// The statements that store an API key (its secret only as a hash).
+pub fn insert_api_key(key: &NewApiKey) -> Vec<SqlStatement> {
+    vec![
+        bump("api_keys"),
+        SqlStatement {
+            sql: INSERT_API_KEY,
+            params: vec![
+                key.key_id.into(),
+                key.tenant_id.into(),
+                key.secret_hash.clone().into(),
+                key.name.clone().into(),
+                json_array(&key.scopes).into(),
+                key.created_at.into(),
+            ],
+        },
+    ]
+}
+
+/// The statements of a key issued through the API: the key and its audit record.
+pub fn issue_key(issue: &KeyIssue) -> Vec<SqlStatement> {
+    let mut statements = insert_api_key(&issue.key);
+    statements.push(audit(&issue.audit));
+    statements
+}
+
+/// The statements of a revocation through the API: the revocation and its audit record.
+pub fn revoke_key_audited(revocation: &KeyRevocation) -> Vec<SqlStatement> {
+    vec![
+        revoke_api_key(revocation.key_id, revocation.at),
+        audit(&revocation.audit),
+    ]
+}
+
+/// The statements of an update, to run atomically: they change nothing unless the tenant is
+/// still at the version the update was computed from.
+pub fn update_tenant(update: &TenantUpdate) -> Vec<SqlStatement> {
+    let tenant = &update.tenant;
+    at_version(
+        tenant.id,
+        update.read_version,
+        vec![
+            SqlStatement {
+                sql: UPDATE_TENANT,
+                params: vec![
+                    tenant.id.into(),
+                    tenant.name.clone().into(),
+                    tenant.locale.clone().into(),
+                    tenant.owner_user_id.into(),
+                    tenant.sso_start_url.clone().into(),
+                    tenant.sso_region.clone().into(),
+                    tenant.updated_at.into(),
+                ],
+            },
+            audit(&update.audit),
+        ],
+    )
+}
+
+/// The statements of a delete, to run atomically: the tenant's invites, users and keys, the
+/// tenant, and the audit record (which stays), unless the tenant changed since it was read.
+pub fn delete_tenant(deletion: &TenantDeletion) -> Vec<SqlStatement> {
+    let id = deletion.tenant_id;
+    at_version(
+        id,
+        deletion.read_version,
+        vec![
+            on_tenant(DELETE_INVITES, id),
+            on_tenant(DELETE_USERS, id),
+            on_tenant(DELETE_KEYS, id),
+            on_tenant(DELETE_TENANT, id),
+            audit(&deletion.audit),
+        ],
+    )
+}
+
+/// The statement that records a denied attempt.
+pub fn audit_denial(record: &AuditRecord) -> SqlStatement {
+    audit(record)
+}
+
+/// The query for [`FIND_TENANT`].
+pub fn find_tenant(id: Uuid, user: Option<Uuid>) -> SqlStatement {
+    SqlStatement {
+        sql: FIND_TENANT,
+        params: vec![id.into(), user.into()],
+    }
+}
+
+/// The query for [`TENANTS_AFTER`].
+pub fn tenants_after(after: i64, limit: u32, slug: Option<&str>) -> SqlStatement {
+    SqlStatement {
+        sql: TENANTS_AFTER,
+        params: vec![after.into(), i64::from(limit).into(), slug.into()],
+    }
+}
+
+/// The query for [`FIND_KEY_INFO`].
+pub fn find_key_info(id: Uuid) -> SqlStatement {
+    on_tenant(FIND_KEY_INFO, id)
+}
+
+/// The query for [`KEYS_AFTER`].
+pub fn keys_after(tenant_id: Uuid, after: i64, limit: u32) -> SqlStatement {
+    SqlStatement {
+        sql: KEYS_AFTER,
+        params: vec![tenant_id.into(), after.into(), i64::from(limit).into()],
+    }
+}
+
+/// The query for [`FIND_API_KEY`].
+pub fn find_api_key(id: Uuid) -> SqlStatement {
+    on_tenant(FIND_API_KEY, id)
+}
+
+/// The statement that revokes an API key from `at` on.
+pub fn revoke_api_key(key_id: Uuid, at: Timestamp) -> SqlStatement {
+    SqlStatement {
+        sql: REVOKE_API_KEY,
+        params: vec![key_id.into(), at.into()],
+    }
+}
+
+/// A JSON array of strings, as the `scopes` and `policies` columns hold.
+pub fn json_array(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Whether a database error message is a failed write precondition (`write_preconditions`):
+/// the row changed since the flow read it.
+pub fn is_precondition_violation(message: &str) -> bool {
+    message.contains("CHECK constraint failed: precondition_failed")
+}
+
+/// Whether a database error message is a violation of the unique slug index. Both adapters
+/// decide by it: SQLite says `UNIQUE constraint failed: tenants.slug`, and D1 passes the same
+/// text on inside its own message.
+pub fn is_slug_unique_violation(message: &str) -> bool {
+    message.contains("UNIQUE constraint failed: tenants.slug")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_sql_quotes_text_and_writes_null() {
+        let statement = SqlStatement {
+            sql: "INSERT INTO t VALUES (?1, ?2, ?3, ?10)",
+            params: vec![
+                SqlValue::Text("O'Brien".into()),
+                SqlValue::Null,
+                SqlValue::Integer(7),
+                SqlValue::Null,
+            ],
+        };
+        assert_eq!(
+            statement.to_literal_sql(),
+            "INSERT INTO t VALUES ('O''Brien', NULL, 7, NULL);"
+        );
+    }
+
+    #[test]
+    fn only_the_slug_index_counts_as_a_slug_conflict() {
+        assert!(is_slug_unique_violation(
+            "UNIQUE constraint failed: tenants.slug"
+        ));
+        assert!(is_slug_unique_violation(
+            "D1_ERROR: UNIQUE constraint failed: tenants.slug: SQLITE_CONSTRAINT"
+        ));
+        assert!(!is_slug_unique_violation(
+            "UNIQUE constraint failed: tenants.id"
+        ));
+        assert!(!is_slug_unique_violation(
+            "UNIQUE constraint failed: tenants.is_master"
+        ));
+    }
+}

@@ -1,0 +1,146 @@
+//! What the SQLite store writes for the lifecycle: a delete takes the tenant's users, invites and
+//! keys with it and leaves the audit; a stale write changes nothing at all.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "the helpers of a test fail it loudly on any error"
+)]
+
+use tenantry_core::{ApiError, CreateTenantRequest, UpdateTenantRequest};
+use tenantry_native::Tenantry;
+
+fn count(tenantry: &Tenantry, sql: &str) -> i64 {
+    tenantry
+        .store()
+        .connection()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_delete_takes_everything_of_the_tenant_and_keeps_the_audit() {
+    let tenantry = Tenantry::open_in_memory().unwrap();
+    let master = tenantry.init().unwrap();
+    let platform = master.tenant_id.to_string();
+    let request = CreateTenantRequest {
+        name: "Doomed".into(),
+        owner_email: "d@doomed.test".into(),
+        owner_name: "D".into(),
+        ..Default::default()
+    };
+    let created = tenantry
+        .create_tenant(&master.api_key, &platform, &request)
+        .unwrap();
+    let id = created.tenant.id;
+    let key = tenantry_core::CreateApiKeyRequest {
+        name: "theirs".into(),
+        scopes: vec!["tenants:read".into()],
+        tenant_id: Some(id),
+    };
+    tenantry
+        .create_api_key(&master.api_key, &platform, &key)
+        .unwrap();
+    let stale = tenantry.delete_tenant(&master.api_key, &platform, id, Some("\"0\""));
+    assert_eq!(stale, Err(ApiError::PreconditionFailed));
+    assert_eq!(
+        count(&tenantry, "SELECT count(*) FROM write_preconditions"),
+        0
+    );
+    tenantry
+        .delete_tenant(&master.api_key, &platform, id, Some("\"1\""))
+        .unwrap();
+    for table in ["users", "invites"] {
+        assert_eq!(
+            count(&tenantry, &format!("SELECT count(*) FROM {table}")),
+            0,
+            "{table}"
+        );
+    }
+    assert_eq!(
+        count(&tenantry, "SELECT count(*) FROM api_keys"),
+        1,
+        "the platform key stays"
+    );
+    assert_eq!(
+        count(
+            &tenantry,
+            "SELECT count(*) FROM audit_log WHERE action IN ('create_tenant', 'create_api_key', 'delete_tenant')"
+        ),
+        3
+    );
+    assert_eq!(
+        count(&tenantry, "SELECT count(*) FROM write_preconditions"),
+        0
+    );
+}
+
+#[test]
+fn an_update_under_a_stale_etag_changes_nothing() {
+    let tenantry = Tenantry::open_in_memory().unwrap();
+    let master = tenantry.init().unwrap();
+    let platform = master.tenant_id.to_string();
+    let id = master.tenant_id;
+    let rename = |name: &str, if_match| {
+        let request = UpdateTenantRequest {
+            name: Some(name.into()),
+            ..Default::default()
+        };
+        tenantry.update_tenant(&master.api_key, &platform, id, &request, if_match)
+    };
+    let first = rename("Platform One", Some("\"1\"")).unwrap();
+    assert_eq!(first.etag, "\"2\"");
+    assert_eq!(
+        rename("Lost", Some("\"1\"")),
+        Err(ApiError::PreconditionFailed)
+    );
+    let read = tenantry.get_tenant(&master.api_key, &platform, id).unwrap();
+    assert_eq!(
+        (read.tenant.name.as_str(), read.etag.as_str()),
+        ("Platform One", "\"2\"")
+    );
+    assert_eq!(
+        count(
+            &tenantry,
+            "SELECT count(*) FROM audit_log WHERE action = 'update_tenant'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn the_store_refuses_a_write_computed_from_an_old_version_whole() {
+    use tenantry_core::store::{AuditRecord, TenantStore, TenantUpdate};
+    let tenantry = Tenantry::open_in_memory().unwrap();
+    let master = tenantry.init().unwrap();
+    let platform = master.tenant_id.to_string();
+    let read = tenantry
+        .get_tenant(&master.api_key, &platform, master.tenant_id)
+        .unwrap();
+    let update = TenantUpdate {
+        tenant: tenantry_core::Tenant {
+            name: "Sneaky".into(),
+            ..read.tenant.clone()
+        },
+        read_version: 7,
+        audit: AuditRecord {
+            id: uuid::Uuid::from_u128(9),
+            at: read.tenant.created_at,
+            actor_key_id: uuid::Uuid::from_u128(1),
+            actor_tenant_id: master.tenant_id,
+            action: "update_tenant",
+            resource_id: Some(master.tenant_id),
+            decision: "allow",
+            policies: Vec::new(),
+        },
+    };
+    let written = pollster::block_on(tenantry.store().update_tenant(&update));
+    assert_eq!(written, Err(tenantry_core::store::StoreError::Stale));
+    assert_eq!(count(&tenantry, "SELECT count(*) FROM audit_log"), 0);
+    assert_eq!(
+        count(
+            &tenantry,
+            "SELECT count(*) FROM tenants WHERE name = 'Sneaky'"
+        ),
+        0
+    );
+}
