@@ -7,8 +7,6 @@
 //! `TENANTRY_LOAD_CLIENTS` (default 8) and `TENANTRY_LOAD_REQUESTS` (per client, default 250)
 //! bound the load.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tenantry_core::sql;
@@ -16,40 +14,11 @@ use tenantry_native::{SqliteStore, Tenantry, system};
 
 mod support;
 
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// A `tenantry serve` started for the run, stopped when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_native(db: &std::path::Path) -> Option<(Server, String, String, String)> {
+fn start_native(db: &std::path::Path) -> Option<(support::Server, String, String, String)> {
     let bootstrapped = Tenantry::open(db).ok()?.init().ok()?;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantry"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-        .arg(db)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .ok()?;
-    let mut lines = BufReader::new(child.stderr.take()?).lines();
-    let url = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|l| l.split("listening on ").nth(1).map(str::to_owned))?;
-    std::thread::spawn(move || lines.for_each(drop));
+    let (server, url) = support::serve(db)?;
     Some((
-        Server(child),
+        server,
         url,
         bootstrapped.api_key,
         bootstrapped.tenant_id.to_string(),
@@ -62,8 +31,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn main() {
-    let clients = env_number("TENANTRY_LOAD_CLIENTS", 8);
-    let per_client = env_number("TENANTRY_LOAD_REQUESTS", 250);
+    let clients = support::env_number("TENANTRY_LOAD_CLIENTS", 8);
+    let per_client = support::env_number("TENANTRY_LOAD_REQUESTS", 250);
     let Ok(dir) = tempfile::tempdir() else {
         return eprintln!("no temporary folder");
     };

@@ -1,4 +1,14 @@
-//! What both benchmarks share: the rows of one create, for the storage floor.
+//! What the benchmarks share: the rows of one create (for the storage floor), a `tenantry serve`
+//! on a database file, and numbers from the environment.
+
+#![allow(
+    dead_code,
+    reason = "each benchmark includes this module and uses its own part of it"
+)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 
 use tenantry_core::Tenant;
 use tenantry_core::store::{AuditRecord, Invite, NewTenantRecord, OwnerUser};
@@ -53,4 +63,42 @@ pub(crate) fn floor_record(actor: Uuid, slug: String) -> Option<NewTenantRecord>
             policies: vec!["platform-keys-create-tenants".into()],
         },
     })
+}
+
+/// A number from the environment, or `default`.
+pub(crate) fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A `tenantry serve` started for the run, stopped when dropped.
+pub(crate) struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `tenantry serve` on `db` (already initialised) on a free port of 127.0.0.1; the
+/// server and its base URL.
+pub(crate) fn serve(db: &Path) -> Option<(Server, String)> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantry"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    let mut lines = BufReader::new(child.stderr.take()?).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| l.split("listening on ").nth(1).map(str::to_owned))?;
+    // Keep draining the request log so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Some((Server(child), url))
 }
