@@ -65,13 +65,18 @@ impl Columns<'_> {
             .ok_or_else(|| StoreError::Backend(format!("row without column {at}")))
     }
 
-    fn text(&self, at: usize) -> Result<String, StoreError> {
+    /// A text column, borrowed: ids and times are parsed from it without a copy.
+    fn str(&self, at: usize) -> Result<&str, StoreError> {
         match self.get(at)? {
-            SqlValue::Text(text) => Ok(text.clone()),
+            SqlValue::Text(text) => Ok(text),
             other => Err(StoreError::Backend(format!(
                 "column {at}: {other:?} is not text"
             ))),
         }
+    }
+
+    fn text(&self, at: usize) -> Result<String, StoreError> {
+        self.str(at).map(str::to_owned)
     }
 
     fn optional_text(&self, at: usize) -> Result<Option<String>, StoreError> {
@@ -91,8 +96,8 @@ impl Columns<'_> {
     }
 
     fn uuid(&self, at: usize) -> Result<Uuid, StoreError> {
-        let text = self.text(at)?;
-        Uuid::try_parse(&text).map_err(|e| StoreError::Backend(format!("stored id `{text}`: {e}")))
+        let text = self.str(at)?;
+        Uuid::try_parse(text).map_err(|e| StoreError::Backend(format!("stored id `{text}`: {e}")))
     }
 
     fn optional_uuid(&self, at: usize) -> Result<Option<Uuid>, StoreError> {
@@ -103,8 +108,8 @@ impl Columns<'_> {
     }
 
     fn time(&self, at: usize) -> Result<Timestamp, StoreError> {
-        let text = self.text(at)?;
-        Timestamp::parse_rfc3339(&text)
+        let text = self.str(at)?;
+        Timestamp::parse_rfc3339(text)
             .ok_or_else(|| StoreError::Backend(format!("stored time `{text}`")))
     }
 
@@ -116,8 +121,8 @@ impl Columns<'_> {
     }
 
     fn strings(&self, at: usize) -> Result<Vec<String>, StoreError> {
-        let text = self.text(at)?;
-        serde_json::from_str(&text)
+        let text = self.str(at)?;
+        serde_json::from_str(text)
             .map_err(|e| StoreError::Backend(format!("stored JSON array `{text}`: {e}")))
     }
 
