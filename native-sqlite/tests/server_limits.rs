@@ -276,6 +276,57 @@ fn too_many_headers_and_too_long_a_path_are_refused_in_json() {
     assert_eq!(parse(&raw).0, 431, "{raw}");
 }
 
+/// The value of a header of a raw response, by case-insensitive name.
+fn header_of(raw: &str, wanted: &str) -> Option<String> {
+    let (head, _) = raw.split_once("\r\n\r\n")?;
+    head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case(wanted)
+            .then(|| value.trim().to_owned())
+    })
+}
+
+#[test]
+fn an_answer_given_before_the_body_is_read_says_the_connection_closes() {
+    // A keep-alive client must not send its next request into a connection the server closes
+    // because the previous body was left unread (seen as `Peer disconnected` in the suite).
+    let served = Served::start(short());
+    let big = "b".repeat(20 * 1024);
+    let body = "{}";
+    let unread = [
+        format!(
+            "POST /v1/tenants HTTP/1.1\r\nHost: t\r\nX-Big: {big}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+        format!(
+            "POST /v1/tenants HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{}\r\n0\r\n\r\n",
+            70 * 1024,
+            "x".repeat(70 * 1024)
+        ),
+    ];
+    for request in unread {
+        let mut stream = served.connect();
+        stream.write_all(request.as_bytes()).unwrap();
+        let (raw, closed) = read_until_closed(&mut stream);
+        assert!(closed, "the server kept the connection open: {raw:?}");
+        assert_eq!(
+            header_of(&raw, "connection").as_deref(),
+            Some("close"),
+            "{raw}"
+        );
+    }
+    // A request read to its end keeps the connection.
+    let mut stream = served.connect();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    let mut buffer = [0; 4096];
+    let n = stream.read(&mut buffer).unwrap();
+    let raw = String::from_utf8_lossy(&buffer[..n]).into_owned();
+    assert_eq!(parse(&raw).0, 200, "{raw}");
+    assert_eq!(header_of(&raw, "connection"), None, "{raw}");
+}
+
 #[test]
 fn connections_past_the_cap_wait_until_one_closes() {
     let served = Served::start(Limits {

@@ -74,21 +74,22 @@ async fn respond(
 ) -> HttpResponse {
     // Core refuses a head it would never accept before a byte of the body is read.
     if let Err(error) = http::check_head(path, &borrow(&headers)) {
-        return HttpResponse::from_error(&error);
+        return closing(HttpResponse::from_error(&error));
     }
     let read = tokio::time::timeout(limits.body_read, read_at_most(body, MAX_BODY_BYTES + 1));
     let bytes = match read.await {
         Ok(Ok(bytes)) => bytes,
         // The framing of the body is broken: the client's fault, not the server's.
-        Ok(Err(error)) => return HttpResponse::from_error(&malformed(&error)),
+        Ok(Err(error)) => return closing(HttpResponse::from_error(&malformed(&error))),
         Err(_) => {
-            return HttpResponse::from_error(&ApiError::RequestTimeout {
+            return closing(HttpResponse::from_error(&ApiError::RequestTimeout {
                 seconds: limits.body_read.as_secs(),
-            });
+            }));
         }
     };
+    let unread_rest = bytes.len() > MAX_BODY_BYTES;
     let (method, path, query) = (method.to_owned(), path.to_owned(), query.to_owned());
-    tokio::task::spawn_blocking(move || {
+    let answer = tokio::task::spawn_blocking(move || {
         let request = HttpRequest {
             method: &method,
             path: &path,
@@ -101,7 +102,16 @@ async fn respond(
     .await
     .map_err(|e| NativeError::System(format!("request task failed: {e}")))
     .and_then(|result| result)
-    .unwrap_or_else(|e| HttpResponse::from_error(&ApiError::Internal(e.to_string())))
+    .unwrap_or_else(|e| HttpResponse::from_error(&ApiError::Internal(e.to_string())));
+    if unread_rest { closing(answer) } else { answer }
+}
+
+/// Says `Connection: close` on an answer given before the body was read to its end: hyper then
+/// closes the connection (the next request's start is unknown), and a client told so opens a
+/// new one instead of sending its next request into a connection about to close.
+fn closing(mut response: HttpResponse) -> HttpResponse {
+    response.headers.push(("Connection", "close".to_owned()));
+    response
 }
 
 fn borrow(headers: &[(String, String)]) -> Vec<(&str, &str)> {
