@@ -40,6 +40,24 @@ fn with_verdict(report: &str, verdict: &str) -> Vec<String> {
         .collect()
 }
 
+/// A policy folder of a fixture's `.cedar` files beside the shipped schema.
+fn fixture_folder(fixture: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        policies().join("schema.cedarschema"),
+        dir.path().join("schema.cedarschema"),
+    )
+    .unwrap();
+    let source = policies().join("verify-fixtures").join(fixture);
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "cedar") {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    dir
+}
+
 #[test]
 fn the_built_in_policies_and_the_policies_folder_are_all_proven() {
     let folder = policies();
@@ -84,8 +102,8 @@ fn each_broken_policy_set_is_caught_by_the_invariant_it_breaks() {
             "error while evaluating policy `platform-quota`",
         ),
     ] {
-        let dir = policies().join("verify-fixtures").join(fixture);
-        let output = verify(&["--policies", dir.to_str().unwrap()]);
+        let dir = fixture_folder(fixture);
+        let output = verify(&["--policies", dir.path().to_str().unwrap()]);
         let report = stdout(&output);
         assert!(!output.status.success(), "{fixture} passed:\n{report}");
         assert!(
@@ -109,8 +127,8 @@ fn each_broken_policy_set_is_caught_by_the_invariant_it_breaks() {
 
 #[test]
 fn the_counterexample_says_whose_tenant_the_resource_is() {
-    let dir = policies().join("verify-fixtures/child-key-reads-any-tenant");
-    let report = stdout(&verify(&["--policies", dir.to_str().unwrap()]));
+    let dir = fixture_folder("child-key-reads-any-tenant");
+    let report = stdout(&verify(&["--policies", dir.path().to_str().unwrap()]));
     let own_tenant = report
         .split_once("FAILED   read_tenant/own-tenant-only")
         .unwrap()
@@ -129,14 +147,8 @@ fn the_counterexample_says_whose_tenant_the_resource_is() {
 
 #[test]
 fn following_the_remedy_proves_the_invariant_that_failed() {
-    let broken = policies().join("verify-fixtures/child-key-reads-any-tenant");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        broken.join("schema.cedarschema"),
-        dir.path().join("schema.cedarschema"),
-    )
-    .unwrap();
-    let policy = std::fs::read_to_string(broken.join("tenants.cedar")).unwrap();
+    let dir = fixture_folder("child-key-reads-any-tenant");
+    let policy = std::fs::read_to_string(dir.path().join("tenants.cedar")).unwrap();
     let unfixed = r#"when { principal.scopes.contains("tenants:read") };"#;
     assert!(policy.contains(unfixed));
     let fixed = policy.replace(
