@@ -32,6 +32,10 @@ pub fn through_handler(
         headers: &headers,
         body: &request.body,
     });
+    // What a server would log, so a failed case shows why it answered 500.
+    if let Some(line) = &response.log {
+        eprintln!("{} {path}: {line}", request.method);
+    }
     let headers = response
         .headers
         .iter()
