@@ -102,7 +102,11 @@ try {
 } catch (error) {
   $("engine").textContent = `The previews could not load (${error.message ?? error}); the console still works without them.`;
 }
-setupCreate(ready);
+try {
+  setupCreate(ready);
+} catch (error) {
+  $("engine").textContent = `The create preview could not start: ${error.message ?? error}`;
+}
 setupTenant(ready);
 setupKeys(ready);
 document.body.dataset.preview = ready ? "ready" : "failed";

@@ -82,12 +82,14 @@ function show(tenant, etag) {
   preview();
 }
 
-/** Loads and shows tenant `id`; `notice` is kept above the form (e.g. after a save). */
-export async function showTenant(id, notice = "") {
+/** Loads and shows tenant `id`. */
+export async function showTenant(id) {
   const result = $("tenant-result");
-  result.replaceChildren(el("p", { className: "muted", role: "status" }, notice || "Loading…"));
+  result.replaceChildren(el("p", { className: "muted", role: "status" }, "Loading…"));
   $("tenant-body").hidden = true;
   $("tenant-title").textContent = "Tenant";
+  // A save's or a delete's answer belongs to the tenant it was about, not to the next one shown.
+  for (const id of ["edit-result", "delete-result"]) $(id).replaceChildren();
   await busy($("tenant-view"), null, async () => {
     try {
       const { response, body } = await api("GET", `/v1/tenants/${encodeURIComponent(id)}`);
@@ -95,7 +97,7 @@ export async function showTenant(id, notice = "") {
         result.replaceChildren(errorView(response, body));
         return;
       }
-      if (!notice) result.replaceChildren();
+      result.replaceChildren();
       show(body, response.headers.get("ETag"));
       $("tenant-body").hidden = false;
       await showKeys(body);
