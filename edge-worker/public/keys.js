@@ -19,13 +19,7 @@ function row(key) {
     el("td", {}, revoke));
 }
 
-const pager = new Pager({
-  body: $("keys-body"),
-  status: $("keys-status"),
-  previous: $("keys-previous"),
-  next: $("keys-next"),
-  region: $("keys-table"),
-}, (query) => {
+const pager = new Pager({ prefix: "keys", label: "Key" }, (query) => {
   query.set("tenant_id", tenant.id);
   return `/v1/api-keys?${query}`;
 }, row, "This tenant has no keys yet.");

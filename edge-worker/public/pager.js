@@ -1,16 +1,24 @@
 // Cursor paging for the console's tables: the API's opaque `next_cursor` goes forward, and the
 // cursors already used go back, so "Previous" shows exactly the page seen before.
-import { api, busy, el, errorView, unreachable } from "./ui.js";
+import { $, api, busy, el, errorView, unreachable } from "./ui.js";
 
 export class Pager {
   /**
-   * @param {object} parts the table's body, the status line, the buttons and the busy region
+   * Builds the status line and the Previous/Next buttons after the table `#PREFIX-table`, whose
+   * rows go into `#PREFIX-body`.
+   * @param {{ prefix: string, label: string }} names the ids' prefix, and what the pages are of
    * @param {(query: URLSearchParams) => string} path the list's path for a query
    * @param {(item: object) => HTMLTableRowElement} row one row per item
    * @param {string} empty what the status says when the list has nothing
    */
-  constructor({ body, status, previous, next, region }, path, row, empty) {
-    Object.assign(this, { body, status, previous, next, region, path, row, empty });
+  constructor({ prefix, label }, path, row, empty) {
+    const button = (which, text) => el("button", { id: `${prefix}-${which}`, type: "button", className: "secondary", disabled: true }, text);
+    const previous = button("previous", "Previous page");
+    const next = button("next", "Next page");
+    const status = el("div", { id: `${prefix}-status`, className: "status", role: "status", ariaLive: "polite" });
+    const region = $(`${prefix}-table`);
+    region.after(status, el("nav", { className: "pager", ariaLabel: `${label} pages` }, previous, next));
+    Object.assign(this, { body: $(`${prefix}-body`), status, previous, next, region, path, row, empty });
     this.cursors = [null];
     previous.addEventListener("click", () => { this.cursors.pop(); this.load(); });
     next.addEventListener("click", () => { this.cursors.push(this.nextCursor); this.load(); });

@@ -17,13 +17,7 @@ function row(tenant) {
 }
 
 let slug = "";
-const pager = new Pager({
-  body: $("tenants-body"),
-  status: $("tenants-status"),
-  previous: $("tenants-previous"),
-  next: $("tenants-next"),
-  region: $("tenants-table"),
-}, (query) => {
+const pager = new Pager({ prefix: "tenants", label: "Tenant" }, (query) => {
   query.set("limit", PAGE_SIZE);
   if (slug) query.set("slug", slug);
   return `/v1/tenants?${query}`;
