@@ -4,6 +4,9 @@
 //! [`validate::validate_value`], [`slug`] and [`Policies::authorize`] and reshapes their answers
 //! for JavaScript.
 //!
+//! The operator console's other previews (`previewUpdate`, `scopeNames`, `keyIdOf`) are in
+//! its `console` part: [`update_preview`], [`scope_names`], [`key_id_of`].
+//!
 //! From JavaScript (the `--target web` output of `scripts/build-preview.sh`):
 //!
 //! ```js
@@ -31,6 +34,10 @@ use crate::error::{ApiError, ErrorBody};
 use crate::fields::REQUEST_FIELDS;
 use crate::slug;
 use crate::validate::{self, SlugChoice, ValidTenant};
+
+mod console;
+
+pub use console::{UpdatePreview, key_id_of, preview_update, scope_names, update_preview};
 
 thread_local! {
     /// Parsed and validated once per page, as the servers do once per process or isolate.
@@ -115,6 +122,10 @@ pub struct Caller {
     /// The scopes the key holds.
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// The key's tenant, when known: it decides whether a child key acts on its own tenant
+    /// (`update_tenant`); creates do not look at it.
+    #[serde(default)]
+    pub tenant_id: Option<Uuid>,
 }
 
 /// The policy decision for a draft and a caller, as [`previewDecision`](preview_decision)
@@ -194,61 +205,87 @@ pub fn decision_preview(
 ) -> Result<DecisionPreview, ApiError> {
     let tenant = match validate::validate_value(draft) {
         Ok(tenant) => tenant,
-        Err(error) => {
-            return Ok(DecisionPreview {
-                evaluated: false,
-                allowed: false,
-                status: error.status_and_code().0,
-                policies: Vec::new(),
-                notices: Vec::new(),
-                error: Some(error.body()),
-            });
-        }
+        Err(error) => return Ok(DecisionPreview::not_evaluated(&error)),
     };
-    // The key and tenant ids do not reach the policies' decision (only the tenant's
-    // `is_master` and the key's scopes do), so the preview's caller has nil ids.
-    let principal = Principal {
-        key_id: Uuid::nil(),
-        tenant_id: Uuid::nil(),
-        tenant_is_master: caller.tenant_is_master,
-        tenant_slug: String::new(),
-        scopes: caller.scopes.clone(),
-    };
+    // The key and tenant ids do not reach the create decision (only the tenant's `is_master` and
+    // the key's scopes do), so the preview's caller has nil ids unless it names its tenant.
     let context = Context::Tenant(Ask::of(&tenant));
-    match policies.authorize(
-        &principal,
+    DecisionPreview::decide(
+        policies,
+        &caller.principal(),
         Action::CreateTenant,
         Resource::Platform,
         &context,
-    ) {
-        Ok(permit) => Ok(DecisionPreview {
-            evaluated: true,
-            allowed: true,
-            status: 201,
-            policies: permit.policies,
+        201,
+    )
+}
+
+impl Caller {
+    /// The principal the policies see for this caller; the key id never reaches a decision.
+    fn principal(&self) -> Principal {
+        Principal {
+            key_id: Uuid::nil(),
+            tenant_id: self.tenant_id.unwrap_or_else(Uuid::nil),
+            tenant_is_master: self.tenant_is_master,
+            tenant_slug: String::new(),
+            scopes: self.scopes.clone(),
+        }
+    }
+}
+
+impl DecisionPreview {
+    /// The answer for a body that fails its field rules: the API checks them before the policies.
+    fn not_evaluated(error: &ApiError) -> Self {
+        Self {
+            evaluated: false,
+            allowed: false,
+            status: error.status_and_code().0,
+            policies: Vec::new(),
             notices: Vec::new(),
-            error: None,
-        }),
-        Err(ApiError::Forbidden {
-            policies,
-            notices,
-            errors,
-        }) => {
-            let error = ApiError::Forbidden {
-                policies: policies.clone(),
-                notices: notices.clone(),
-                errors,
-            };
-            Ok(DecisionPreview {
+            error: Some(error.body()),
+        }
+    }
+
+    /// Asks [`Policies::authorize`] and reshapes its answer; `ok_status` is what the API answers
+    /// when it permits.
+    fn decide(
+        policies: &Policies,
+        principal: &Principal,
+        action: Action,
+        resource: Resource<'_>,
+        context: &Context<'_>,
+        ok_status: u16,
+    ) -> Result<Self, ApiError> {
+        match policies.authorize(principal, action, resource, context) {
+            Ok(permit) => Ok(Self {
                 evaluated: true,
-                allowed: false,
-                status: error.status_and_code().0,
-                error: Some(error.body()),
+                allowed: true,
+                status: ok_status,
+                policies: permit.policies,
+                notices: Vec::new(),
+                error: None,
+            }),
+            Err(ApiError::Forbidden {
                 policies,
                 notices,
-            })
+                errors,
+            }) => {
+                let error = ApiError::Forbidden {
+                    policies: policies.clone(),
+                    notices: notices.clone(),
+                    errors,
+                };
+                Ok(Self {
+                    evaluated: true,
+                    allowed: false,
+                    status: error.status_and_code().0,
+                    error: Some(error.body()),
+                    policies,
+                    notices,
+                })
+            }
+            Err(other) => Err(other),
         }
-        Err(other) => Err(other),
     }
 }
 
@@ -275,19 +312,28 @@ pub fn validate_draft(draft: JsValue) -> Result<JsValue, JsError> {
 #[wasm_bindgen(js_name = previewDecision)]
 pub fn preview_decision(draft: JsValue, caller: JsValue) -> Result<JsValue, JsError> {
     let draft = read_json(draft, "the draft")?;
-    let caller: Caller = serde_wasm_bindgen::from_value(caller).map_err(|e| {
-        JsError::new(&format!(
-            "the caller must look like `{{ tenant_is_master: true, scopes: [\"tenants:create\"] }}`: {e}"
-        ))
-    })?;
-    let preview = POLICIES.with(|policies| match policies {
-        Ok(policies) => decision_preview(policies, &draft, &caller)
+    let caller = read_caller(caller)?;
+    let preview = with_policies(|policies| decision_preview(policies, &draft, &caller))?;
+    to_js(&preview)
+}
+
+/// Runs a preview with the page's policies, turning a refusal into a JavaScript error.
+fn with_policies<T>(preview: impl FnOnce(&Policies) -> Result<T, ApiError>) -> Result<T, JsError> {
+    POLICIES.with(|policies| match policies {
+        Ok(policies) => preview(policies)
             .map_err(|e| JsError::new(&format!("the decision could not be previewed: {e:?}"))),
         Err(refused) => Err(JsError::new(&format!(
             "the embedded policies were refused: {refused}"
         ))),
-    })?;
-    to_js(&preview)
+    })
+}
+
+fn read_caller(caller: JsValue) -> Result<Caller, JsError> {
+    serde_wasm_bindgen::from_value(caller).map_err(|e| {
+        JsError::new(&format!(
+            "the caller must look like `{{ tenant_is_master: true, scopes: [\"tenants:create\"] }}`: {e}"
+        ))
+    })
 }
 
 fn read_json(value: JsValue, what: &str) -> Result<Value, JsError> {

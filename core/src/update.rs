@@ -110,7 +110,12 @@ struct RawUpdate<'a> {
 /// Parses and checks a JSON update body.
 pub(crate) fn parse(body: &[u8]) -> Result<Patch, ApiError> {
     let value = crate::json::from_slice(body).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
-    let (object, problems) = validate::body_object(&value, |key| {
+    parse_value(&value)
+}
+
+/// Checks an update body already read as JSON (the browser preview's form).
+pub(crate) fn parse_value(value: &Value) -> Result<Patch, ApiError> {
+    let (object, problems) = validate::body_object(value, |key| {
         if READ_ONLY_FIELDS.contains(&key) {
             Some("is read-only")
         } else if UPDATABLE_FIELDS.contains(&key) {

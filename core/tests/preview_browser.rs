@@ -14,7 +14,9 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use tenantry_core::preview::{preview_decision, validate_draft};
+use tenantry_core::preview::{
+    key_id_of, preview_decision, preview_update, scope_names, validate_draft,
+};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -191,4 +193,72 @@ fn a_malformed_caller_is_an_error_that_says_its_shape() {
     let draft: Value = serde_json::from_str(VALID).unwrap();
     let error = preview_decision(to_js(&draft), to_js(&json!({ "scopes": "tenants:create" })));
     assert!(error.is_err());
+}
+
+/// A customer tenant as `GET /v1/tenants/{id}` answers it.
+fn customer() -> Value {
+    json!({
+        "id": "6f1c2b9e-0000-4000-8000-000000000001", "name": "Acme", "slug": "acme",
+        "locale": "en", "owner_email": "ann@acme.test",
+        "owner_user_id": "6f1c2b9e-0000-4000-8000-000000000002",
+        "sso_start_url": null, "sso_region": null, "is_master": false, "primary_domain": null,
+        "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"
+    })
+}
+
+fn preview_put(patch: &Value, caller: &Value) -> Value {
+    from_js(
+        preview_update(to_js(&customer()), to_js(patch), to_js(caller))
+            .unwrap_or_else(|_| panic!("previewUpdate threw")),
+    )
+}
+
+#[wasm_bindgen_test]
+fn an_update_previews_the_field_rules_and_the_update_policies() {
+    let own_key = json!({ "tenant_is_master": false, "scopes": ["tenants:update"],
+        "tenant_id": "6f1c2b9e-0000-4000-8000-000000000001" });
+    let renamed = preview_put(&json!({ "name": "Acme SAS", "locale": "fr-fr" }), &own_key);
+    assert_eq!(renamed["decision"]["status"], json!(200), "{renamed}");
+    assert_eq!(renamed["tenant"]["locale"], json!("fr-FR"));
+    assert_eq!(renamed["unchanged"], json!(false));
+    assert_eq!(
+        preview_put(&json!({ "name": "Acme" }), &own_key)["unchanged"],
+        json!(true)
+    );
+
+    let other_key = json!({ "tenant_is_master": false, "scopes": ["tenants:update"],
+        "tenant_id": "6f1c2b9e-0000-4000-8000-0000000000ff" });
+    let denied = preview_put(&json!({ "name": "Acme SAS" }), &other_key);
+    assert_eq!(denied["decision"]["status"], json!(403), "{denied}");
+    assert!(!denied["decision"]["notices"].as_array().unwrap().is_empty());
+
+    let half_sso = preview_put(&json!({ "sso_region": "eu-west-3", "slug": "x" }), &own_key);
+    assert_eq!(half_sso["valid"], json!(false));
+    assert_eq!(half_sso["decision"]["evaluated"], json!(false));
+    assert_eq!(
+        half_sso["fields"]["slug"],
+        json!("is read-only"),
+        "{half_sso}"
+    );
+    assert!(
+        half_sso["fields"]["sso_start_url"].is_string(),
+        "{half_sso}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_scopes_and_a_key_id_come_from_core() {
+    let scopes = from_js(scope_names().unwrap());
+    assert_eq!(scopes[0], json!("tenants:create"));
+    assert_eq!(scopes.as_array().unwrap().len(), 8, "{scopes}");
+    let key = format!(
+        "tnty_{}_{}",
+        "0123456789abcdef0123456789abcdef",
+        "a".repeat(64)
+    );
+    assert_eq!(
+        key_id_of(&key).as_deref(),
+        Some("01234567-89ab-cdef-0123-456789abcdef")
+    );
+    assert_eq!(key_id_of("tnty_nope"), None);
 }

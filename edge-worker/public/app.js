@@ -1,196 +1,114 @@
-// The new-tenant page: every keystroke asks the WASM build of tenantry-core (the same validation
-// and Cedar policies the API runs) what POST /v1/tenants would answer; "Create tenant" asks the
-// API itself. No rule is written here: this file only reads the form and shows answers.
-import init, { requestFields, validateDraft, previewDecision } from "./pkg/tenantry_core.js";
+// The operator console: sign-in (the key and its tenant id, kept in this tab's memory only), and
+// the views, one at a time, chosen by the URL's hash so the back button works. Core's WASM
+// (validation, Cedar policies, the scope list) loads first; without it the console still works,
+// without previews.
+import init, { keyIdOf } from "./pkg/tenantry_core.js";
+import { describeCaller, setupCreate } from "./create.js";
+import { setupKeys } from "./keys.js";
+import { setupTenant, showTenant } from "./tenant.js";
+import { showTenants } from "./tenants.js";
+import { $, api, busy, el, errorView, session, takeFlash, unreachable } from "./ui.js";
 
-const $ = (id) => document.getElementById(id);
-const form = $("tenant-form");
-// The request's fields come from core (`requestFields()`); until the WASM has loaded, or if it
-// cannot, the form's own inputs that show field messages stand in, so Create still works.
-let FIELDS = [...form.querySelectorAll("input")].map((input) => input.id).filter((id) => $(`${id}-msg`));
-let REQUIRED = new Set(FIELDS.filter((id) => $(id).required));
-// Messages show for fields the user has left or typed in, or for all after a Create: nobody
-// wants a form full of "is required" before typing a letter.
-const touched = new Set();
+const VIEWS = ["signin-view", "tenants-view", "tenant-view", "create-view"];
 let ready = false;
 
-/** The body exactly as Create will send it: required fields as typed, empty optional ones left out. */
-function draft() {
-  const body = {};
-  for (const field of FIELDS) {
-    const value = $(field).value;
-    if (REQUIRED.has(field) || value !== "") body[field] = value;
-  }
-  return body;
+function showView(id) {
+  for (const view of VIEWS) $(view).hidden = view !== id;
+  const heading = $(id).querySelector("h1, h2");
+  heading?.focus();
 }
 
-function caller() {
-  return {
-    tenant_is_master: $("caller_master").checked,
-    scopes: $("caller_scopes").value.split(/[\s,]+/).filter(Boolean),
-  };
-}
-
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
-
-function list(items, className) {
-  return el("ul", { className }, ...items.map((item) => el("li", {}, item)));
-}
-
-function showFieldMessages(fields) {
-  for (const field of FIELDS) {
-    const message = touched.has(field) ? fields[field] : undefined;
-    const input = $(field);
-    $(`${field}-msg`).textContent = message ? `${labelOf(field)} ${message}` : "";
-    input.setAttribute("aria-invalid", message ? "true" : "false");
-  }
-  // Problems of the body as a whole (not a field of the form) would show in the verdict.
-}
-
-function labelOf(field) {
-  return $(field).labels[0].firstChild.textContent.trim();
-}
-
-function update() {
-  if (!ready) return;
-  let preview, decision;
-  try {
-    preview = validateDraft(draft());
-    decision = previewDecision(draft(), caller());
-  } catch (error) {
-    $("verdict").textContent = `The preview failed: ${error.message ?? error}`;
+/** The view for the hash: `#/tenants`, `#/tenants/{id}`, `#/new`; sign-in while signed out. */
+async function route() {
+  $("flash").textContent = takeFlash();
+  if (!session.apiKey) {
+    showView("signin-view");
     return;
   }
-  showFieldMessages(preview.fields);
-
-  const slug = $("preview-slug");
-  slug.replaceChildren();
-  if (preview.slug) {
-    slug.append(el("code", {}, preview.slug), preview.slug_derived ? " (derived from the name)" : " (as given)");
-    if (preview.slug_reserved) {
-      slug.append(el("span", { className: "warn" },
-        preview.slug_derived ? " reserved: a free variant will be chosen" : " reserved: the API will answer 409"));
-    }
+  const [, section, id] = location.hash.split("/");
+  if (section === "tenants" && id) {
+    showView("tenant-view");
+    await showTenant(decodeURIComponent(id));
+  } else if (section === "new") {
+    showView("create-view");
   } else {
-    slug.textContent = "—";
-  }
-  $("preview-values").textContent = preview.values ? JSON.stringify(preview.values, null, 2) : "— (fix the fields first)";
-
-  const problems = Object.keys(preview.fields).length;
-  const verdict = $("verdict");
-  verdict.className = "verdict";
-  if (!preview.valid) {
-    verdict.classList.add("bad");
-    verdict.textContent = `400 ${preview.error.code}: ${problems} ${problems === 1 ? "field needs" : "fields need"} attention (${Object.keys(preview.fields).join(", ")})`;
-  } else if (!decision.allowed) {
-    verdict.classList.add("bad");
-    verdict.textContent = `403 forbidden: the policies deny this key`;
-  } else {
-    verdict.classList.add("good");
-    verdict.textContent = "201 Created, unless the slug is already taken (only the server knows)";
-  }
-
-  const box = $("decision");
-  box.replaceChildren();
-  if (!decision.evaluated) {
-    box.append(el("p", { className: "muted" }, "Policy decision: not reached yet. The API checks the fields before the policies."));
-  } else {
-    box.append(el("p", { className: decision.allowed ? "allow" : "deny" },
-      `Policy decision: ${decision.allowed ? "allow" : "deny"}`));
-    if (decision.policies.length) box.append(el("p", { className: "small" }, "Determining policies: ", ...decision.policies.map((id) => el("code", {}, id, " "))));
-    if (decision.notices.length) box.append(list(decision.notices, "notices"));
+    showView("tenants-view");
+    await showTenants();
   }
 }
 
-async function create(event) {
+/**
+ * Checks the key by reading its own tenant, and learns what the previews need to describe it:
+ * whether that tenant is the platform, and the key's scopes (when the key may read keys).
+ */
+async function signIn(event) {
   event.preventDefault();
-  FIELDS.forEach((field) => touched.add(field));
-  update();
-  const result = $("result");
-  const button = $("create");
-  button.disabled = true;
-  result.replaceChildren(el("p", { className: "muted" }, "Sending…"));
-  try {
-    const response = await fetch("/v1/tenants", {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/json",
-        "X-API-Key": $("api_key").value,
-        "X-Tenant-ID": $("tenant_id").value.trim(),
-      },
-      body: JSON.stringify(draft()),
-    });
-    const body = await response.json().catch(() => ({ code: "not_json", message: "the server's answer was not JSON" }));
-    result.replaceChildren(...(response.ok ? created(response, body) : failed(response, body)));
-  } catch (error) {
-    result.replaceChildren(el("p", { className: "deny" }, `Could not reach the API: ${error.message ?? error}`));
-  } finally {
-    button.disabled = false;
-    $("result-title").focus();
+  const result = $("signin-result");
+  result.replaceChildren(el("p", { className: "muted", role: "status" }, "Signing in…"));
+  session.apiKey = $("signin-key").value.trim();
+  session.tenantId = $("signin-tenant").value.trim();
+  await busy($("signin-form"), $("signin"), async () => {
+    try {
+      const own = await api("GET", `/v1/tenants/${encodeURIComponent(session.tenantId)}`);
+      if (!own.response.ok) {
+        signOut();
+        result.replaceChildren(errorView(own.response, own.body));
+        $("signin-key").focus();
+        return;
+      }
+      const keyId = ready ? keyIdOf(session.apiKey) : null;
+      const key = keyId ? await api("GET", `/v1/api-keys/${keyId}`) : null;
+      session.ownTenant = own.body;
+      session.caller = {
+        tenant_id: own.body.id,
+        tenant_is_master: own.body.is_master,
+        scopes: key?.response.ok ? key.body.scopes : [],
+      };
+      $("signin-form").reset();
+      result.replaceChildren();
+      $("who").textContent = `Signed in to ${own.body.name} (${own.body.slug})${key?.response.ok ? "" : "; the key's scopes are unknown, so previews assume none"}`;
+      document.body.dataset.signedIn = "true";
+      describeCaller();
+      await route();
+    } catch (error) {
+      signOut();
+      result.replaceChildren(unreachable(error));
+    }
+  });
+}
+
+/** Forgets the key and everything shown with it. */
+function signOut() {
+  Object.assign(session, { apiKey: null, tenantId: null, caller: null, ownTenant: null });
+  document.body.dataset.signedIn = "false";
+  $("who").textContent = "";
+  for (const id of ["tenants-body", "tenants-status", "keys-body", "keys-status", "tenant-details", "issue-result"]) {
+    $(id).replaceChildren();
   }
 }
 
-function created(response, tenant) {
-  const rows = ["id", "name", "slug", "locale", "owner_email", "owner_user_id", "sso_start_url", "sso_region", "created_at"]
-    .flatMap((key) => [el("dt", {}, key), el("dd", {}, el("code", {}, String(tenant[key])))]);
-  return [
-    el("p", { className: "allow", id: "result-status" }, `${response.status} Created: tenant `, el("code", {}, tenant.slug)),
-    el("dl", { className: "values" }, ...rows),
-  ];
-}
-
-function failed(response, body) {
-  const parts = [
-    el("p", { className: "deny", id: "result-status" }, `${response.status} `, el("code", {}, body.code)),
-    el("p", {}, body.message ?? ""),
-  ];
-  const fields = body.details?.fields;
-  if (fields) parts.push(list(Object.entries(fields).map(([field, message]) => `${field} ${message}`), "fields"));
-  if (body.notices?.length) parts.push(el("p", { className: "small" }, "Notices:"), list(body.notices, "notices"));
-  const suggestions = body.details?.suggestions;
-  if (suggestions?.length) {
-    parts.push(el("p", { className: "small" }, "Free slugs you could use instead:"));
-    parts.push(el("ul", { className: "suggestions" }, ...suggestions.map((slug) => el("li", {},
-      el("button", { type: "button", className: "link", onclick: () => useSlug(slug) }, slug)))));
-  }
-  return parts;
-}
-
-function useSlug(slug) {
-  $("slug").value = slug;
-  touched.add("slug");
-  update();
-  $("slug").focus();
-}
-
-function listen() {
-  for (const field of FIELDS) {
-    $(field).addEventListener("input", () => { touched.add(field); update(); });
-    $(field).addEventListener("blur", () => { touched.add(field); update(); });
-  }
-}
-$("caller_master").addEventListener("change", update);
-$("caller_scopes").addEventListener("input", update);
-form.addEventListener("submit", create);
+$("signin-form").addEventListener("submit", signIn);
+$("signout").addEventListener("click", () => {
+  signOut();
+  $("signin-result").replaceChildren(el("p", { role: "status" }, "Signed out: the key is forgotten."));
+  route();
+});
+window.addEventListener("hashchange", route);
 
 try {
   await init();
-  const fields = requestFields();
-  const missing = fields.filter((field) => !$(field.name));
-  if (missing.length) throw new Error(`the form has no input for ${missing.map((f) => f.name).join(", ")}`);
-  FIELDS = fields.map((field) => field.name);
-  REQUIRED = new Set(fields.filter((field) => field.required).map((field) => field.name));
-  listen();
   ready = true;
-  $("engine").textContent = "Live preview ready: tenantry-core and its policies, running in your browser.";
-  document.body.dataset.preview = "ready";
-  update();
+  $("engine").textContent = "Live previews ready: tenantry-core and its policies, running in your browser.";
 } catch (error) {
-  $("engine").textContent = `The preview could not load (${error.message ?? error}); you can still create tenants.`;
-  document.body.dataset.preview = "failed";
-  listen();
+  $("engine").textContent = `The previews could not load (${error.message ?? error}); the console still works without them.`;
 }
+try {
+  setupCreate(ready);
+} catch (error) {
+  $("engine").textContent = `The create preview could not start: ${error.message ?? error}`;
+}
+setupTenant(ready);
+setupKeys(ready);
+document.body.dataset.preview = ready ? "ready" : "failed";
+signOut();
+route();

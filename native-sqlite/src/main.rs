@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use tenantry_core::{Policies, Scope};
 use tenantry_native::admin::Bootstrapped;
 use tenantry_native::admin::{self, AdminChange};
-use tenantry_native::server::{self, Pool};
+use tenantry_native::server::{self, Assets, Pool, REPOSITORY_ASSETS};
 use tenantry_native::{NativeError, SqliteStore, Tenantry};
 use tenantry_policy_verify::{PolicySource, VerifyError};
 use uuid::Uuid;
@@ -39,6 +39,10 @@ enum Command {
         /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1:8787")]
         listen: SocketAddr,
+        /// The operator console's folder, built by `scripts/build-preview.sh`; by default this
+        /// repository's `edge-worker/public` once built. Without one, `/` says how to build it.
+        #[arg(long, value_name = "DIR")]
+        assets: Option<PathBuf>,
     },
     /// Work with the Cedar policies.
     #[command(subcommand)]
@@ -122,7 +126,7 @@ fn run(cli: Cli) -> Result<(), NativeError> {
         Command::Keys(KeysCommand::Revoke { target, key_id }) => {
             apply(target, &admin::revoke_key(key_id)?)
         }
-        Command::Serve { db, listen } => serve(db, listen),
+        Command::Serve { db, listen, assets } => serve(db, listen, assets),
         Command::Policies(PoliciesCommand::Verify { policies }) => verify(policies.as_deref()),
     }
 }
@@ -171,7 +175,12 @@ fn print_json(value: &serde_json::Value) -> Result<(), NativeError> {
 /// The database `serve` uses when given none; it is bootstrapped on first start.
 const DEFAULT_DB: &str = "tenantry.db";
 
-fn serve(db: Option<PathBuf>, listen: SocketAddr) -> Result<(), NativeError> {
+fn serve(
+    db: Option<PathBuf>,
+    listen: SocketAddr,
+    assets: Option<PathBuf>,
+) -> Result<(), NativeError> {
+    let assets = console_assets(assets)?;
     let policies = Arc::new(Policies::embedded()?);
     let bootstrap = db.is_none();
     let db = db.unwrap_or_else(|| PathBuf::from(DEFAULT_DB));
@@ -192,13 +201,31 @@ fn serve(db: Option<PathBuf>, listen: SocketAddr) -> Result<(), NativeError> {
         }
     }
     drop(first);
-    let pool = Arc::new(Pool::open(db, policies)?);
+    let pool = Arc::new(Pool::open(db, policies)?.with_assets(assets));
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(16)
         .build()
         .map_err(|e| NativeError::System(format!("cannot start the runtime: {e}")))?
         .block_on(server::serve(pool, listen))
+}
+
+/// The console's files: the folder given (which must be built), else the repository's once built.
+fn console_assets(dir: Option<PathBuf>) -> Result<Assets, NativeError> {
+    let assets = match &dir {
+        Some(dir) => Assets::from_dir(dir).ok_or_else(|| {
+            NativeError::System(format!(
+                "`{}` is not a built console (index.html and pkg/); run scripts/build-preview.sh",
+                dir.display()
+            ))
+        })?,
+        None => Assets::from_dir(Path::new(REPOSITORY_ASSETS)).unwrap_or_default(),
+    };
+    match assets.dir() {
+        Some(dir) => eprintln!("tenantry: serving the console from {}", dir.display()),
+        None => eprintln!("tenantry: the console is not built; scripts/build-preview.sh builds it"),
+    }
+    Ok(assets)
 }
 
 fn print_bootstrapped(bootstrapped: &Bootstrapped) -> Result<(), NativeError> {

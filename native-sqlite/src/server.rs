@@ -2,6 +2,7 @@
 //! blocking pool, never on the async workers; each request is logged on one line. What the server
 //! refuses, its timeouts and its limits are written down in `docs/http.md`.
 
+mod assets;
 mod exchange;
 mod listen;
 
@@ -13,16 +14,18 @@ use tenantry_core::Policies;
 use crate::sqlite_store::WriteGate;
 use crate::{NativeError, SqliteStore, Tenantry};
 
+pub use assets::{Assets, REPOSITORY_ASSETS};
 pub use listen::{Limits, Listener, serve};
 
 /// A pool of connections to one database file, each a [`Tenantry`] sharing the policies and
-/// one [`WriteGate`].
+/// one [`WriteGate`], and the console's files served beside the API.
 #[derive(Debug)]
 pub struct Pool {
     path: PathBuf,
     policies: Arc<Policies>,
     gate: WriteGate,
     idle: Mutex<Vec<Tenantry>>,
+    assets: Assets,
 }
 
 impl Pool {
@@ -38,7 +41,20 @@ impl Pool {
             policies,
             gate,
             idle: Mutex::new(vec![first]),
+            assets: Assets::default(),
         })
+    }
+
+    /// Serves the operator console's files beside the API; without them, `GET /` says how to
+    /// build them.
+    #[must_use]
+    pub fn with_assets(self, assets: Assets) -> Self {
+        Self { assets, ..self }
+    }
+
+    /// The console's files this server answers asset requests with.
+    fn assets(&self) -> &Assets {
+        &self.assets
     }
 
     /// Runs `f` on an idle connection, opening one if none is idle. Blocking: call it off the

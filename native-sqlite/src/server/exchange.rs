@@ -1,5 +1,6 @@
-//! One request: core's check of the head before any body is read, the body read against a
-//! deadline, core's answer on the blocking pool, one log line, and core's response sent as it is.
+//! One request: core's check of the head before any body is read, a console file when core says
+//! it is an asset request, else the body read against a deadline, core's answer on the blocking
+//! pool, one log line, and core's response sent as it is.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -7,12 +8,13 @@ use std::time::Instant;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderName, HeaderValue};
+use hyper::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use tenantry_core::ApiError;
 use tenantry_core::MAX_BODY_BYTES;
 use tenantry_core::http::{self, HttpRequest, HttpResponse};
 
+use super::assets::Asset;
 use super::{Limits, Pool};
 use crate::NativeError;
 
@@ -42,7 +44,20 @@ pub(super) async fn answer(
         path: &path,
         query: &query,
     };
-    let response = respond(pool, limits, target, headers, body).await;
+    // Core refuses a bad head before anything else; then a console file, if core says the
+    // request is for one and the folder has it.
+    let asset = match http::check_head(&path, &borrow(&headers)) {
+        Ok(()) => pool.assets().answer(&method, &path),
+        Err(_) => None,
+    };
+    let response = match asset {
+        Some(Ok(file)) => {
+            eprintln!("{method} {path} 200 {:.2?}", started.elapsed());
+            return Ok(file_response(file, &method));
+        }
+        Some(Err(not_built)) => not_built,
+        None => respond(pool, limits, target, headers, body).await,
+    };
     let elapsed = started.elapsed();
     match &response.log {
         Some(detail) => eprintln!(
@@ -52,6 +67,23 @@ pub(super) async fn answer(
         None => eprintln!("{method} {path} {} {elapsed:.2?}", response.status),
     }
     Ok(to_hyper(response))
+}
+
+/// A console file as hyper's response; a `HEAD` gets the headers without the bytes.
+fn file_response(file: Asset, method: &str) -> Response<Full<Bytes>> {
+    let length = file.bytes.len();
+    let body = if method == "HEAD" {
+        Bytes::new()
+    } else {
+        file.bytes
+    };
+    let mut response = Response::new(Full::new(body));
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(file.content_type));
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
+    // The console is rebuilt in place: a browser asks again rather than run a stale preview.
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
 }
 
 /// What a request asks for, before its headers and body.
