@@ -66,6 +66,9 @@ pub enum ApiError {
     /// No API key with this id, or one of a tenant the caller may not see (as [`Self::UnknownTenant`]).
     #[error("no API key with this id")]
     UnknownApiKey,
+    /// No event with this id, or one of a tenant the caller may not see (as [`Self::UnknownTenant`]).
+    #[error("no event with this id")]
+    UnknownEvent,
     /// A query parameter breaks its rule.
     #[error("query parameter `{parameter}` {problem}")]
     InvalidQuery {
@@ -164,7 +167,9 @@ impl ApiError {
             Self::Unauthenticated => (401, "unauthenticated"),
             Self::TenantMismatch => (403, "tenant_mismatch"),
             Self::Forbidden { .. } | Self::MissingScopes { .. } => (403, "forbidden"),
-            Self::NotFound(_) | Self::UnknownTenant | Self::UnknownApiKey => (404, "not_found"),
+            Self::NotFound(_) | Self::UnknownTenant | Self::UnknownApiKey | Self::UnknownEvent => {
+                (404, "not_found")
+            }
             Self::InvalidQuery { .. } => (400, "invalid_input"),
             Self::MasterTenant => (409, "conflict"),
             Self::PreconditionFailed => (412, "precondition_failed"),
@@ -256,6 +261,7 @@ impl ApiError {
             | Self::NotFound(_)
             | Self::UnknownTenant
             | Self::UnknownApiKey
+            | Self::UnknownEvent
             | Self::PreconditionFailed
             | Self::UnsupportedMediaType
             | Self::Internal(_) => {}

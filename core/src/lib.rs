@@ -15,6 +15,8 @@ mod authz;
 mod cursor;
 mod email;
 mod error;
+mod event;
+mod events;
 mod fields;
 mod flow;
 pub mod http;
@@ -42,6 +44,8 @@ pub use authz::{
 };
 pub use cursor::{DEFAULT_LIMIT, ListKind, MAX_LIMIT, Page, PageRequest, Position};
 pub use error::{ApiError, ErrorBody, SlugConflict};
+pub use event::{EventInfo, EventType, NewEvent};
+pub use events::{EventQuery, get_event, list_events};
 pub use fields::CreateTenantRequest;
 pub use flow::{Body, CreateCall, Created, Credentials, create_tenant};
 pub use keys::{

@@ -7,12 +7,13 @@ use std::sync::{Mutex, MutexGuard};
 
 use uuid::Uuid;
 
+use crate::event::{EventInfo, NewEvent};
 use crate::model::{Tenant, Timestamp};
 use crate::slug;
 use crate::store::{
-    ApiKeyInfo, AuditRecord, FoundKey, FoundTenant, KeyIssue, KeyRevocation, MasterTenant,
-    NewApiKey, NewTenantRecord, StoreError, StoredApiKey, StoredTenant, TenantDeletion,
-    TenantStore, TenantUpdate,
+    ApiKeyInfo, AuditRecord, EventFilter, FoundKey, FoundTenant, KeyIssue, KeyRevocation,
+    MasterTenant, NewApiKey, NewTenantRecord, StoreError, StoredApiKey, StoredTenant,
+    TenantDeletion, TenantStore, TenantUpdate,
 };
 
 #[derive(Debug, Clone)]
@@ -31,6 +32,8 @@ struct State {
     keys: HashMap<Uuid, Key>,
     records: Vec<NewTenantRecord>,
     audit: Vec<AuditRecord>,
+    /// The outbox, in order, each event with its sequence number and its id.
+    events: Vec<(i64, Uuid, EventInfo)>,
     /// The last sequence numbers given out; never reused, as the databases' counters.
     tenant_seq: i64,
     key_seq: i64,
@@ -63,6 +66,11 @@ impl State {
             row: key,
         };
         self.keys.insert(key.row.key_id, key);
+    }
+
+    fn add_event(&mut self, event: &NewEvent) {
+        let seq = self.events.last().map_or(1, |(seq, _, _)| seq + 1);
+        self.events.push((seq, event.id, event.info()));
     }
 
     fn require_version(&self, id: Uuid, version: i64) -> Result<(), StoreError> {
@@ -174,6 +182,9 @@ impl TenantStore for MemoryStore {
         state.insert(record.tenant.clone())?;
         state.users.insert(record.owner.id, record.tenant.id);
         state.audit.push(record.audit.clone());
+        for event in &record.events {
+            state.add_event(event);
+        }
         state.records.push(record.clone());
         Ok(())
     }
@@ -253,6 +264,7 @@ impl TenantStore for MemoryStore {
             stored.version += 1;
         }
         state.audit.push(update.audit.clone());
+        state.add_event(&update.event);
         Ok(())
     }
 
@@ -264,6 +276,7 @@ impl TenantStore for MemoryStore {
         state.users.retain(|_, tenant| *tenant != id);
         state.keys.retain(|_, key| key.row.tenant_id != id);
         state.audit.push(deletion.audit.clone());
+        state.add_event(&deletion.event);
         Ok(())
     }
 
@@ -271,6 +284,7 @@ impl TenantStore for MemoryStore {
         let mut state = self.lock()?;
         state.add_key(issue.key.clone(), false);
         state.audit.push(issue.audit.clone());
+        state.add_event(&issue.event);
         Ok(())
     }
 
@@ -280,7 +294,39 @@ impl TenantStore for MemoryStore {
             key.revoked_at.get_or_insert(revocation.at);
         }
         state.audit.push(revocation.audit.clone());
+        if let Some(event) = &revocation.event {
+            state.add_event(event);
+        }
         Ok(())
+    }
+
+    async fn event(&self, id: Uuid) -> Result<Option<EventInfo>, StoreError> {
+        let state = self.lock()?;
+        Ok(state
+            .events
+            .iter()
+            .find(|(_, event_id, _)| *event_id == id)
+            .map(|(_, _, event)| event.clone()))
+    }
+
+    async fn events_after(
+        &self,
+        after: i64,
+        limit: u32,
+        filter: EventFilter,
+    ) -> Result<Vec<(i64, EventInfo)>, StoreError> {
+        let state = self.lock()?;
+        Ok(state
+            .events
+            .iter()
+            .filter(|(seq, _, event)| {
+                *seq > after
+                    && filter.tenant_id.is_none_or(|id| id == event.tenant_id)
+                    && filter.kind.is_none_or(|kind| kind.name() == event.kind)
+            })
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|(seq, _, event)| (*seq, event.clone()))
+            .collect())
     }
 
     async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError> {

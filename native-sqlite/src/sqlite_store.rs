@@ -5,13 +5,13 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
-use tenantry_core::Tenant;
 use tenantry_core::admin::{AdminError, Change};
 use tenantry_core::sql::{self, Row, SqlStatement, SqlValue};
 use tenantry_core::store::{
-    ApiKeyInfo, AuditRecord, FoundKey, FoundTenant, KeyIssue, KeyRevocation, NewTenantRecord,
-    StoreError, StoredApiKey, TenantDeletion, TenantStore, TenantUpdate,
+    ApiKeyInfo, AuditRecord, EventFilter, FoundKey, FoundTenant, KeyIssue, KeyRevocation,
+    NewTenantRecord, StoreError, StoredApiKey, TenantDeletion, TenantStore, TenantUpdate,
 };
+use tenantry_core::{EventInfo, Tenant};
 use uuid::Uuid;
 
 use crate::migrations;
@@ -282,6 +282,19 @@ impl TenantStore for SqliteStore {
 
     async fn revoke_api_key(&self, revocation: &KeyRevocation) -> Result<(), StoreError> {
         self.execute_atomically(&sql::revoke_key_audited(revocation))
+    }
+
+    async fn event(&self, id: Uuid) -> Result<Option<EventInfo>, StoreError> {
+        sql::found_event(&self.rows(&sql::find_event(id))?)
+    }
+
+    async fn events_after(
+        &self,
+        after: i64,
+        limit: u32,
+        filter: EventFilter,
+    ) -> Result<Vec<(i64, EventInfo)>, StoreError> {
+        sql::listed_events(&self.rows(&sql::events_after(after, limit, filter))?)
     }
 
     async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError> {

@@ -6,13 +6,17 @@ mod rows;
 
 use uuid::Uuid;
 
+use crate::event::NewEvent;
 use crate::model::{Tenant, Timestamp};
 use crate::store::{
-    AuditRecord, KeyIssue, KeyRevocation, MasterTenant, NewApiKey, NewTenantRecord, OwnerUser,
-    TenantDeletion, TenantUpdate,
+    AuditRecord, EventFilter, KeyIssue, KeyRevocation, MasterTenant, NewApiKey, NewTenantRecord,
+    OwnerUser, TenantDeletion, TenantUpdate,
 };
 
-pub use rows::{Row, found_api_key, found_key_info, found_tenant, listed_keys, listed_tenants};
+pub use rows::{
+    Row, found_api_key, found_event, found_key_info, found_tenant, listed_events, listed_keys,
+    listed_tenants,
+};
 
 /// A value bound to a statement parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +132,31 @@ macro_rules! key_columns {
     };
 }
 
+/// The columns of an event as the API shows it, in the order `rows` reads them.
+macro_rules! event_columns {
+    () => {
+        "e.id, e.type, e.tenant_id, e.created_at, e.data, e.attempts, e.delivered_at, \
+         e.next_attempt_at, e.last_error"
+    };
+}
+
+/// One event. Parameter: its id.
+pub const FIND_EVENT: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM events e WHERE e.id = ?1"
+);
+
+/// A page of events by sequence (on `events_seq`, or `events_tenant_seq` for one tenant's).
+/// Parameters: the last sequence number seen, how many, a tenant id (or `NULL`), a type (or
+/// `NULL`).
+pub const EVENTS_AFTER: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    ", e.seq FROM events e WHERE e.seq > ?1 AND (?3 IS NULL OR e.tenant_id = ?3) \
+     AND (?4 IS NULL OR e.type = ?4) ORDER BY e.seq LIMIT ?2"
+);
+
 /// A tenant, its version, and whether user `?2` is one of its users. Parameters: the tenant id,
 /// the user id (or `NULL`).
 pub const FIND_TENANT: &str = concat!(
@@ -199,6 +228,10 @@ const INSERT_INVITE: &str = "INSERT INTO invites (id, tenant_id, user_id, email,
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 const INSERT_AUDIT: &str = "INSERT INTO audit_log (id, at, actor_key_id, actor_tenant_id, action, resource_id, \
      decision, policies) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+/// Due at once: `next_attempt_at` is the time of the change.
+const INSERT_EVENT: &str = "INSERT INTO events (id, type, tenant_id, created_at, data, invite_token, \
+     next_attempt_at, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?4, \
+     (SELECT value FROM sequences WHERE name = 'events'))";
 const INSERT_API_KEY: &str = "INSERT INTO api_keys (id, tenant_id, secret_hash, name, scopes, created_at, seq) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT value FROM sequences WHERE name = 'api_keys'))";
 
@@ -223,6 +256,24 @@ fn audit(record: &AuditRecord) -> SqlStatement {
             json_array(&record.policies).into(),
         ],
     }
+}
+
+/// The statements that write an event: its sequence number, then the event.
+fn event(event: &NewEvent) -> [SqlStatement; 2] {
+    [
+        bump("events"),
+        SqlStatement {
+            sql: INSERT_EVENT,
+            params: vec![
+                event.id.into(),
+                event.kind.name().into(),
+                event.tenant_id.into(),
+                event.created_at.into(),
+                event.data.to_string().into(),
+                event.invite_token.clone().into(),
+            ],
+        },
+    ]
 }
 
 fn on_tenant(sql: &'static str, id: Uuid) -> SqlStatement {
@@ -253,6 +304,7 @@ pub fn insert_tenant(record: &NewTenantRecord) -> Vec<SqlStatement> {
         owner,
         invite,
         audit,
+        events,
     } = record;
     // Taken apart without `..`, so a field added to the tenant does not compile until it has
     // its column here.
@@ -270,7 +322,7 @@ pub fn insert_tenant(record: &NewTenantRecord) -> Vec<SqlStatement> {
         created_at,
         updated_at,
     } = tenant;
-    vec![
+    let mut statements = vec![
         bump("tenants"),
         SqlStatement {
             sql: INSERT_TENANT,
@@ -314,7 +366,11 @@ pub fn insert_tenant(record: &NewTenantRecord) -> Vec<SqlStatement> {
             ],
         },
         self::audit(audit),
-    ]
+    ];
+    for written in events {
+        statements.extend(event(written));
+    }
+    statements
 }
 
 /// The statements that create the platform tenant.
@@ -359,19 +415,23 @@ pub fn insert_api_key(key: &NewApiKey) -> Vec<SqlStatement> {
     ]
 }
 
-/// The statements of a key issued through the API: the key and its audit record.
+/// The statements of a key issued through the API: the key, its audit record and its event.
 pub fn issue_key(issue: &KeyIssue) -> Vec<SqlStatement> {
     let mut statements = insert_api_key(&issue.key);
     statements.push(audit(&issue.audit));
+    statements.extend(event(&issue.event));
     statements
 }
 
-/// The statements of a revocation through the API: the revocation and its audit record.
+/// The statements of a revocation through the API: the revocation, its audit record and its
+/// event (none when the key was revoked already).
 pub fn revoke_key_audited(revocation: &KeyRevocation) -> Vec<SqlStatement> {
-    vec![
+    let mut statements = vec![
         revoke_api_key(revocation.key_id, revocation.at),
         audit(&revocation.audit),
-    ]
+    ];
+    statements.extend(revocation.event.iter().flat_map(event));
+    statements
 }
 
 /// The statements of an update, to run atomically: they change nothing unless the tenant is
@@ -395,12 +455,15 @@ pub fn update_tenant(update: &TenantUpdate) -> Vec<SqlStatement> {
                 ],
             },
             audit(&update.audit),
-        ],
+        ]
+        .into_iter()
+        .chain(event(&update.event))
+        .collect(),
     )
 }
 
 /// The statements of a delete, to run atomically: the tenant's invites, users and keys, the
-/// tenant, and the audit record (which stays), unless the tenant changed since it was read.
+/// tenant, and the audit record and event (which stay), unless the tenant changed since it was read.
 pub fn delete_tenant(deletion: &TenantDeletion) -> Vec<SqlStatement> {
     let id = deletion.tenant_id;
     at_version(
@@ -412,7 +475,10 @@ pub fn delete_tenant(deletion: &TenantDeletion) -> Vec<SqlStatement> {
             on_tenant(DELETE_KEYS, id),
             on_tenant(DELETE_TENANT, id),
             audit(&deletion.audit),
-        ],
+        ]
+        .into_iter()
+        .chain(event(&deletion.event))
+        .collect(),
     )
 }
 
@@ -447,6 +513,24 @@ pub fn keys_after(tenant_id: Uuid, after: i64, limit: u32) -> SqlStatement {
     SqlStatement {
         sql: KEYS_AFTER,
         params: vec![tenant_id.into(), after.into(), i64::from(limit).into()],
+    }
+}
+
+/// The query for [`FIND_EVENT`].
+pub fn find_event(id: Uuid) -> SqlStatement {
+    on_tenant(FIND_EVENT, id)
+}
+
+/// The query for [`EVENTS_AFTER`].
+pub fn events_after(after: i64, limit: u32, filter: EventFilter) -> SqlStatement {
+    SqlStatement {
+        sql: EVENTS_AFTER,
+        params: vec![
+            after.into(),
+            i64::from(limit).into(),
+            filter.tenant_id.into(),
+            filter.kind.map(|kind| kind.name()).into(),
+        ],
     }
 }
 

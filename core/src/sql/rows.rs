@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use super::SqlValue;
+use crate::event::{EventInfo, public_id};
 use crate::model::{Tenant, Timestamp};
 use crate::store::{ApiKeyInfo, FoundKey, FoundTenant, StoreError, StoredApiKey, StoredTenant};
 
@@ -155,6 +156,23 @@ impl Columns<'_> {
             revoked_at: self.optional_time(5)?,
         })
     }
+
+    /// An event from the event columns, which start the row.
+    fn event(&self) -> Result<EventInfo, StoreError> {
+        let data = self.str(4)?;
+        Ok(EventInfo {
+            id: public_id(self.uuid(0)?),
+            kind: self.text(1)?,
+            tenant_id: self.uuid(2)?,
+            created_at: self.time(3)?,
+            data: serde_json::from_str(data)
+                .map_err(|e| StoreError::Backend(format!("stored event data `{data}`: {e}")))?,
+            attempts: self.integer(5)?,
+            delivered_at: self.optional_time(6)?,
+            next_attempt_at: self.optional_time(7)?,
+            last_error: self.optional_text(8)?,
+        })
+    }
 }
 
 /// The answer to [`find_tenant`](super::find_tenant).
@@ -223,4 +241,19 @@ pub fn found_api_key(rows: &[Row]) -> Result<Option<StoredApiKey>, StoreError> {
             })
         })
         .transpose()
+}
+
+/// The answer to [`find_event`](super::find_event).
+pub fn found_event(rows: &[Row]) -> Result<Option<EventInfo>, StoreError> {
+    rows.first().map(|row| Columns(row).event()).transpose()
+}
+
+/// The answer to [`events_after`](super::events_after).
+pub fn listed_events(rows: &[Row]) -> Result<Vec<(i64, EventInfo)>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            let columns = Columns(row);
+            Ok((columns.integer(9)?, columns.event()?))
+        })
+        .collect()
 }
