@@ -16,10 +16,14 @@ CREATE TABLE events (
   delivered_at    TEXT,
   -- Due at once when written; `NULL` once delivered or failed.
   next_attempt_at TEXT,
-  last_error      TEXT
+  last_error      TEXT,
+  -- While a delivery is under way: until when this event is its deliverer's alone (the lease).
+  lease_until     TEXT
 );
 INSERT INTO sequences (name, value) VALUES ('events', 0);
 -- Lists page by it (keyset), as tenants and keys.
 CREATE UNIQUE INDEX events_seq ON events (seq);
 -- A child key's list: its own tenant's events, in order.
 CREATE INDEX events_tenant_seq ON events (tenant_id, seq);
+-- What is due, for the deliverer: pending events only, so the index stays small.
+CREATE INDEX events_due ON events (next_attempt_at) WHERE next_attempt_at IS NOT NULL;

@@ -13,6 +13,7 @@ pub mod admin;
 mod api_key;
 mod authz;
 mod cursor;
+mod delivery;
 mod email;
 mod error;
 mod event;
@@ -43,6 +44,10 @@ pub use authz::{
     DEFAULT_POLICY_FILES, DEFAULT_SCHEMA, Permit, Policies, PolicyError, PolicyProblem, Principal,
 };
 pub use cursor::{DEFAULT_LIMIT, ListKind, MAX_LIMIT, Page, PageRequest, Position};
+pub use delivery::{
+    ATTEMPT_TIMEOUT_SECONDS, Attempted, DEFAULT_RETRY_DELAYS, DueEvent, LEASE_SECONDS, Outcome,
+    RetrySchedule, SecretError, WebhookRequest, WebhookSecret, after_attempt, webhook_request,
+};
 pub use error::{ApiError, ErrorBody, SlugConflict};
 pub use event::{EventInfo, EventType, NewEvent};
 pub use events::{EventQuery, get_event, list_events};

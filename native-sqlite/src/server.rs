@@ -2,6 +2,7 @@
 //! blocking pool, never on the async workers; each request is logged on one line. What the server
 //! refuses, its timeouts and its limits are written down in `docs/http.md`.
 
+mod deliver;
 mod exchange;
 mod listen;
 
@@ -13,6 +14,7 @@ use tenantry_core::Policies;
 use crate::sqlite_store::WriteGate;
 use crate::{NativeError, SqliteStore, Tenantry};
 
+pub use deliver::{Webhooks, spawn as spawn_deliverer};
 pub use listen::{Limits, Listener, serve};
 
 /// A pool of connections to one database file, each a [`Tenantry`] sharing the policies and

@@ -11,7 +11,7 @@ use tenantry_core::store::{
     ApiKeyInfo, AuditRecord, EventFilter, FoundKey, FoundTenant, KeyIssue, KeyRevocation,
     NewTenantRecord, StoreError, StoredApiKey, TenantDeletion, TenantStore, TenantUpdate,
 };
-use tenantry_core::{EventInfo, Tenant};
+use tenantry_core::{DueEvent, EventInfo, Tenant};
 use uuid::Uuid;
 
 use crate::migrations;
@@ -106,6 +106,21 @@ impl SqliteStore {
             execute(&tx, statement).map_err(store_error)?;
         }
         tx.commit().map_err(store_error).map(Ok)
+    }
+
+    /// Leases the events due at `now` until `until` for delivery, up to `limit` (a write, so
+    /// it queues at the gate as others do).
+    pub fn claim_due_events(
+        &self,
+        now: tenantry_core::Timestamp,
+        until: tenantry_core::Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DueEvent>, StoreError> {
+        let _turn = self
+            .gate
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        sql::claimed_events(&self.rows(&sql::claim_due_events(now, until, limit))?)
     }
 
     /// The rows of a query, each column as it is stored.

@@ -6,6 +6,7 @@ mod rows;
 
 use uuid::Uuid;
 
+use crate::delivery::Attempted;
 use crate::event::NewEvent;
 use crate::model::{Tenant, Timestamp};
 use crate::store::{
@@ -14,8 +15,8 @@ use crate::store::{
 };
 
 pub use rows::{
-    Row, found_api_key, found_event, found_key_info, found_tenant, listed_events, listed_keys,
-    listed_tenants,
+    Row, claimed_events, found_api_key, found_event, found_key_info, found_tenant, listed_events,
+    listed_keys, listed_tenants,
 };
 
 /// A value bound to a statement parameter.
@@ -156,6 +157,20 @@ pub const EVENTS_AFTER: &str = concat!(
     ", e.seq FROM events e WHERE e.seq > ?1 AND (?3 IS NULL OR e.tenant_id = ?3) \
      AND (?4 IS NULL OR e.type = ?4) ORDER BY e.seq LIMIT ?2"
 );
+
+/// Claims up to `?3` events due at `?1` whose lease (if any) has run out, leasing them until
+/// `?2`, and answers them: id, type, created_at, data, invite_token, attempts. One statement, so
+/// two deliverers never claim one event at once.
+pub const CLAIM_DUE_EVENTS: &str = "UPDATE events SET lease_until = ?2 WHERE id IN (\
+     SELECT id FROM events WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?1 \
+     AND (lease_until IS NULL OR lease_until <= ?1) ORDER BY next_attempt_at LIMIT ?3) \
+     RETURNING id, type, created_at, data, invite_token, attempts";
+
+/// Stores an attempt's outcome and ends the lease; a delivered event drops its invite token.
+/// Parameters: id, attempts, delivered_at, next_attempt_at, last_error.
+const RECORD_ATTEMPT: &str = "UPDATE events SET attempts = ?2, delivered_at = ?3, \
+     next_attempt_at = ?4, last_error = ?5, lease_until = NULL, \
+     invite_token = CASE WHEN ?3 IS NULL THEN invite_token END WHERE id = ?1";
 
 /// A tenant, its version, and whether user `?2` is one of its users. Parameters: the tenant id,
 /// the user id (or `NULL`).
@@ -530,6 +545,28 @@ pub fn events_after(after: i64, limit: u32, filter: EventFilter) -> SqlStatement
             i64::from(limit).into(),
             filter.tenant_id.into(),
             filter.kind.map(|kind| kind.name()).into(),
+        ],
+    }
+}
+
+/// The statement for [`CLAIM_DUE_EVENTS`]: events due at `now`, leased until `until`.
+pub fn claim_due_events(now: Timestamp, until: Timestamp, limit: u32) -> SqlStatement {
+    SqlStatement {
+        sql: CLAIM_DUE_EVENTS,
+        params: vec![now.into(), until.into(), i64::from(limit).into()],
+    }
+}
+
+/// The statement that stores an attempt's outcome.
+pub fn record_attempt(attempted: &Attempted) -> SqlStatement {
+    SqlStatement {
+        sql: RECORD_ATTEMPT,
+        params: vec![
+            attempted.id.into(),
+            attempted.attempts.into(),
+            attempted.delivered_at.into(),
+            attempted.next_attempt_at.into(),
+            attempted.last_error.clone().into(),
         ],
     }
 }

@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use super::SqlValue;
+use crate::delivery::DueEvent;
 use crate::event::{EventInfo, public_id};
 use crate::model::{Tenant, Timestamp};
 use crate::store::{ApiKeyInfo, FoundKey, FoundTenant, StoreError, StoredApiKey, StoredTenant};
@@ -254,6 +255,25 @@ pub fn listed_events(rows: &[Row]) -> Result<Vec<(i64, EventInfo)>, StoreError> 
         .map(|row| {
             let columns = Columns(row);
             Ok((columns.integer(9)?, columns.event()?))
+        })
+        .collect()
+}
+
+/// The answer to [`claim_due_events`](super::claim_due_events).
+pub fn claimed_events(rows: &[Row]) -> Result<Vec<DueEvent>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            let columns = Columns(row);
+            let data = columns.str(3)?;
+            Ok(DueEvent {
+                id: columns.uuid(0)?,
+                kind: columns.text(1)?,
+                created_at: columns.time(2)?,
+                data: serde_json::from_str(data)
+                    .map_err(|e| StoreError::Backend(format!("stored event data `{data}`: {e}")))?,
+                invite_token: columns.optional_text(4)?,
+                attempts: columns.integer(5)?,
+            })
         })
         .collect()
 }

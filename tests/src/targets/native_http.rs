@@ -22,11 +22,18 @@ impl Drop for Server {
 /// Starts `tenantry serve` on a fresh database file and a free port. It bootstraps nothing:
 /// the fixture runs `tenantry init` on the file, as an operator would, while it serves.
 pub fn start() -> Remote {
+    start_with(&[], &[])
+}
+
+/// As [`start`], with more arguments and environment variables (a webhook endpoint, say).
+pub fn start_with(args: &[&str], env: &[(&str, &str)]) -> Remote {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let db = dir.path().join("tenantry.db");
     let mut child = Command::new(tenantry_binary())
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
         .arg(&db)
+        .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

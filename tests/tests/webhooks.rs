@@ -1,0 +1,171 @@
+//! Delivery by Standard Webhooks from `tenantry serve` to a receiver the project did not write
+//! the checks of: a Python server verifying every delivery with PyPI's `standardwebhooks`
+//! (installed into `.tools/py` by `scripts/install-tools.sh`).
+
+#![expect(
+    clippy::panic,
+    reason = "a test reports a failed step by panicking, as assert! does"
+)]
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tenantry_conformance::fixture::Fixture;
+use tenantry_conformance::targets::native_http;
+use tenantry_conformance::{Request, Target};
+
+/// A test secret (`whsec_` and base64 of 24 bytes).
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// The receiver process, stopped when dropped.
+struct Receiver {
+    child: Child,
+    url: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or_else(|| panic!("no workspace"))
+}
+
+/// Starts `tests/receivers/webhooks.py` with the venv's Python on a free port.
+fn start_receiver() -> Receiver {
+    let python = repo().join(".tools/py/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/install-tools.sh",
+        python.display()
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("received.jsonl");
+    let mut child = Command::new(python)
+        .arg(repo().join("tests/receivers/webhooks.py"))
+        .arg(&log)
+        .env("TENANTRY_WEBHOOK_SECRET", SECRET)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start the receiver: {e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let port = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix("listening on ").map(str::to_owned))
+        .unwrap_or_else(|| panic!("the receiver did not say where it listens"));
+    Receiver {
+        child,
+        url: format!("http://127.0.0.1:{port}/hooks"),
+        log,
+        _dir: dir,
+    }
+}
+
+fn received(receiver: &Receiver) -> Vec<Value> {
+    std::fs::read_to_string(&receiver.log)
+        .unwrap_or_default()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or(Value::Null))
+        .collect()
+}
+
+fn get(target: &dyn Target, fixture: &Fixture, path: &str) -> Value {
+    target
+        .send(&Request {
+            method: "GET".into(),
+            path: path.into(),
+            headers: vec![
+                ("X-API-Key".into(), fixture.master_key.clone()),
+                ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
+            ],
+            body: Vec::new(),
+        })
+        .body
+}
+
+/// Every event, as the API shows it (the fixture's few fit one page).
+fn all_events(target: &dyn Target, fixture: &Fixture) -> Vec<Value> {
+    get(target, fixture, "/v1/events?limit=250")["data"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_event_reaches_a_standard_webhooks_receiver_and_verifies() {
+    let receiver = start_receiver();
+    let target = native_http::start_with(
+        &["--webhook-url", &receiver.url],
+        &[("TENANTRY_WEBHOOK_SECRET", SECRET)],
+    );
+    let fixture = Fixture::set_up(&target);
+    for n in 0..5 {
+        let body =
+            json!({"name": format!("Hooked {n}"), "owner_email": "o@hook.test", "owner_name": "O"});
+        let response = target.send(&Request {
+            method: "POST".into(),
+            path: "/v1/tenants".into(),
+            headers: vec![
+                ("X-API-Key".into(), fixture.master_key.clone()),
+                ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
+                ("Content-Type".into(), "application/json".into()),
+            ],
+            body: body.to_string().into_bytes(),
+        });
+        assert_eq!(response.status, 201, "{}", response.raw_body);
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let events = loop {
+        let events = all_events(&target, &fixture);
+        if events.iter().all(|e| e["delivered_at"].is_string()) || Instant::now() > deadline {
+            break events;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // The fixture's tenant and five more: a tenant.created and an invite.created each.
+    assert_eq!(events.len(), 12, "{events:?}");
+    for event in &events {
+        assert!(event["delivered_at"].is_string(), "not delivered: {event}");
+        assert_eq!(
+            (&event["attempts"], &event["next_attempt_at"]),
+            (&json!(1), &Value::Null)
+        );
+    }
+    let deliveries = received(&receiver);
+    assert!(
+        deliveries.iter().all(|d| d["verified"] == true),
+        "a delivery failed verification: {deliveries:?}"
+    );
+    let ids: BTreeSet<&str> = events.iter().filter_map(|e| e["id"].as_str()).collect();
+    let delivered: BTreeSet<&str> = deliveries
+        .iter()
+        .filter_map(|d| d["webhook_id"].as_str())
+        .collect();
+    assert_eq!(ids, delivered);
+    // The mailer gets the token; the API never shows it, and the outbox drops it once sent.
+    for invite in deliveries.iter().filter(|d| d["type"] == "invite.created") {
+        let token = invite["data"]["token"].as_str().unwrap_or_default();
+        assert_eq!(token.len(), 64, "{invite}");
+        let shown = get(
+            &target,
+            &fixture,
+            &format!(
+                "/v1/events/{}",
+                invite["webhook_id"].as_str().unwrap_or_default()
+            ),
+        );
+        assert!(!shown.to_string().contains(token));
+    }
+}
