@@ -69,6 +69,15 @@ pub enum ApiError {
     /// No event with this id, or one of a tenant the caller may not see (as [`Self::UnknownTenant`]).
     #[error("no event with this id")]
     UnknownEvent,
+    /// No invite with this token (or not a token at all): one answer for both.
+    #[error("no invite with this token")]
+    UnknownInvite,
+    /// The invite was accepted already; a token works once.
+    #[error("this invite has been accepted already")]
+    InviteUsed,
+    /// The invite's time ran out; ask the platform to send a new one.
+    #[error("this invite has expired; ask for a new one")]
+    InviteExpired,
     /// A query parameter breaks its rule.
     #[error("query parameter `{parameter}` {problem}")]
     InvalidQuery {
@@ -167,9 +176,13 @@ impl ApiError {
             Self::Unauthenticated => (401, "unauthenticated"),
             Self::TenantMismatch => (403, "tenant_mismatch"),
             Self::Forbidden { .. } | Self::MissingScopes { .. } => (403, "forbidden"),
-            Self::NotFound(_) | Self::UnknownTenant | Self::UnknownApiKey | Self::UnknownEvent => {
-                (404, "not_found")
-            }
+            Self::NotFound(_)
+            | Self::UnknownTenant
+            | Self::UnknownApiKey
+            | Self::UnknownEvent
+            | Self::UnknownInvite => (404, "not_found"),
+            Self::InviteUsed => (409, "invite_used"),
+            Self::InviteExpired => (410, "invite_expired"),
             Self::InvalidQuery { .. } => (400, "invalid_input"),
             Self::MasterTenant => (409, "conflict"),
             Self::PreconditionFailed => (412, "precondition_failed"),
@@ -262,6 +275,9 @@ impl ApiError {
             | Self::UnknownTenant
             | Self::UnknownApiKey
             | Self::UnknownEvent
+            | Self::UnknownInvite
+            | Self::InviteUsed
+            | Self::InviteExpired
             | Self::PreconditionFailed
             | Self::UnsupportedMediaType
             | Self::Internal(_) => {}

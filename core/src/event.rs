@@ -47,6 +47,8 @@ event_types! {
     TenantDeleted => "tenant.deleted",
     /// An owner was invited; `data` is the invite (its token only in the delivery).
     InviteCreated => "invite.created",
+    /// An owner accepted an invite; `data` is the acceptance's answer.
+    InviteAccepted => "invite.accepted",
     /// An API key was issued; `data` is the key without its secret.
     ApiKeyCreated => "api_key.created",
     /// An API key was revoked; `data` is the key without its secret.
@@ -219,6 +221,7 @@ mod tests {
             EventType::TenantUpdated,
             EventType::TenantDeleted,
             EventType::InviteCreated,
+            EventType::InviteAccepted,
             EventType::ApiKeyCreated,
             EventType::ApiKeyRevoked,
         ] {

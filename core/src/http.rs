@@ -26,6 +26,8 @@ pub const TENANTS_PATH: &str = "/v1/tenants";
 pub const API_KEYS_PATH: &str = "/v1/api-keys";
 /// The events' collection: list; an event is below it (`/v1/events/evt_…`).
 pub const EVENTS_PATH: &str = "/v1/events";
+/// Accepting an invite: `POST` with the token, no API key.
+pub const ACCEPT_INVITE_PATH: &str = "/v1/invites/accept";
 /// The health route.
 pub const HEALTH_PATH: &str = "/healthz";
 /// The longest path a request may have, in bytes; longer: 414 `uri_too_long`.
@@ -201,6 +203,7 @@ pub async fn handle<S: TenantStore + ?Sized>(
         (Some(Route::ApiKey(id)), "GET") => call.get_api_key(store, id).await,
         (Some(Route::ApiKey(id)), "DELETE") => call.revoke_api_key(store, id).await,
         (Some(Route::Events), "GET") => call.list_events(store).await,
+        (Some(Route::AcceptInvite), "POST") => call.accept_invite(store).await,
         (Some(Route::Event(id)), "GET") => call.get_event(store, id).await,
         (Some(Route::Health), "GET" | "HEAD") => Ok(HttpResponse::ok(
             200,
@@ -223,6 +226,7 @@ enum Route {
     ApiKey(Uuid),
     Events,
     Event(Uuid),
+    AcceptInvite,
 }
 
 impl Route {
@@ -234,6 +238,7 @@ impl Route {
             Self::Tenant(_) => "GET, PUT, DELETE",
             Self::ApiKey(_) => "GET, DELETE",
             Self::Events | Self::Event(_) => "GET",
+            Self::AcceptInvite => "POST",
         }
     }
 }
@@ -249,6 +254,7 @@ fn route(path: &str) -> Option<Route> {
         TENANTS_PATH => Some(Route::Tenants),
         API_KEYS_PATH => Some(Route::ApiKeys),
         EVENTS_PATH => Some(Route::Events),
+        ACCEPT_INVITE_PATH => Some(Route::AcceptInvite),
         _ => {
             if let Some(rest) = path.strip_prefix("/v1/tenants/") {
                 id(rest).map(Route::Tenant)
@@ -493,6 +499,22 @@ impl Call<'_> {
         )
         .await?;
         json_response(200, Vec::new(), &found)
+    }
+
+    async fn accept_invite<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+    ) -> Result<HttpResponse, ApiError> {
+        let content_type = self.request.header("Content-Type");
+        let accepted = crate::invites::accept_invite(
+            store,
+            content_type.as_deref(),
+            self.request.body,
+            self.now,
+            &self.fresh,
+        )
+        .await?;
+        json_response(200, Vec::new(), &accepted)
     }
 
     fn headers(&self) -> (Option<Cow<'_, str>>, Option<Cow<'_, str>>) {

@@ -11,9 +11,9 @@ use crate::event::{EventInfo, NewEvent};
 use crate::model::{Tenant, Timestamp};
 use crate::slug;
 use crate::store::{
-    ApiKeyInfo, AuditRecord, EventFilter, FoundKey, FoundTenant, KeyIssue, KeyRevocation,
-    MasterTenant, NewApiKey, NewTenantRecord, StoreError, StoredApiKey, StoredTenant,
-    TenantDeletion, TenantStore, TenantUpdate,
+    ApiKeyInfo, AuditRecord, EventFilter, FoundInvite, FoundKey, FoundTenant, InviteAcceptance,
+    KeyIssue, KeyRevocation, MasterTenant, NewApiKey, NewTenantRecord, StoreError, StoredApiKey,
+    StoredTenant, TenantDeletion, TenantStore, TenantUpdate,
 };
 
 #[derive(Debug, Clone)]
@@ -31,6 +31,8 @@ struct State {
     users: HashMap<Uuid, Uuid>,
     keys: HashMap<Uuid, Key>,
     records: Vec<NewTenantRecord>,
+    /// The invites whose tokens were accepted, by id.
+    used_invites: Vec<Uuid>,
     audit: Vec<AuditRecord>,
     /// The outbox, in order, each event with its sequence number and its id.
     events: Vec<(i64, Uuid, EventInfo)>,
@@ -327,6 +329,37 @@ impl TenantStore for MemoryStore {
             .take(usize::try_from(limit).unwrap_or(usize::MAX))
             .map(|(seq, _, event)| (*seq, event.clone()))
             .collect())
+    }
+
+    async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError> {
+        let state = self.lock()?;
+        Ok(state
+            .records
+            .iter()
+            .map(|record| &record.invite)
+            .find(|invite| {
+                invite.token_hash == token_hash && state.tenants.contains_key(&invite.tenant_id)
+            })
+            .map(|invite| FoundInvite {
+                id: invite.id,
+                tenant_id: invite.tenant_id,
+                user_id: invite.user_id,
+                email: invite.email.clone(),
+                token_hash: invite.token_hash.clone(),
+                expires_at: invite.expires_at,
+                used: state.used_invites.contains(&invite.id),
+            }))
+    }
+
+    async fn accept_invite(&self, acceptance: &InviteAcceptance) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        if state.used_invites.contains(&acceptance.invite_id) {
+            return Err(StoreError::Stale);
+        }
+        state.used_invites.push(acceptance.invite_id);
+        state.audit.push(acceptance.audit.clone());
+        state.add_event(&acceptance.event);
+        Ok(())
     }
 
     async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError> {

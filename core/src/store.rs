@@ -291,6 +291,40 @@ impl MasterTenant {
     }
 }
 
+/// An invite found by its token's hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundInvite {
+    /// The invite's id.
+    pub id: Uuid,
+    /// Its tenant.
+    pub tenant_id: Uuid,
+    /// The invited user.
+    pub user_id: Uuid,
+    /// The invited address.
+    pub email: String,
+    /// Hex SHA-256 of its token, as stored.
+    pub token_hash: String,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+    /// Whether it was accepted already.
+    pub used: bool,
+}
+
+/// An invite's acceptance: the invite used, its user active, the audit record and the event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteAcceptance {
+    /// The invite; the write fails with [`StoreError::Stale`] if it was used meanwhile.
+    pub invite_id: Uuid,
+    /// Its user, made `active`.
+    pub user_id: Uuid,
+    /// When.
+    pub at: Timestamp,
+    /// The audit record.
+    pub audit: AuditRecord,
+    /// The `invite.accepted` event.
+    pub event: NewEvent,
+}
+
 /// Which events a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventFilter {
@@ -366,6 +400,13 @@ pub trait TenantStore {
         limit: u32,
         filter: EventFilter,
     ) -> Result<Vec<(i64, EventInfo)>, StoreError>;
+
+    /// The invite whose token has this hash.
+    async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError>;
+
+    /// Writes an acceptance atomically, or nothing ([`StoreError::Stale`]) if the invite was
+    /// used since it was read.
+    async fn accept_invite(&self, acceptance: &InviteAcceptance) -> Result<(), StoreError>;
 
     /// Writes the audit record of a denied attempt.
     async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError>;

@@ -3,8 +3,8 @@
 use serde::de::DeserializeOwned;
 use tenantry_core::sql::{self, Row, SqlStatement, SqlValue};
 use tenantry_core::store::{
-    ApiKeyInfo, AuditRecord, EventFilter, FoundKey, FoundTenant, KeyIssue, KeyRevocation,
-    NewTenantRecord, StoredApiKey, TenantDeletion, TenantUpdate,
+    ApiKeyInfo, AuditRecord, EventFilter, FoundInvite, FoundKey, FoundTenant, InviteAcceptance,
+    KeyIssue, KeyRevocation, NewTenantRecord, StoredApiKey, TenantDeletion, TenantUpdate,
 };
 use tenantry_core::store::{StoreError, TenantStore};
 use tenantry_core::{EventInfo, Tenant};
@@ -151,6 +151,15 @@ impl TenantStore for D1Store {
     ) -> Result<Vec<(i64, EventInfo)>, StoreError> {
         let rows: Vec<Row> = self.rows(&sql::events_after(after, limit, filter)).await?;
         sql::listed_events(&rows)
+    }
+
+    async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError> {
+        let rows: Vec<Row> = self.rows(&sql::find_invite(token_hash)).await?;
+        sql::found_invite(&rows)
+    }
+
+    async fn accept_invite(&self, acceptance: &InviteAcceptance) -> Result<(), StoreError> {
+        self.batch(&sql::accept_invite(acceptance)).await
     }
 
     async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError> {

@@ -8,8 +8,9 @@ use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
 use tenantry_core::admin::{AdminError, Change};
 use tenantry_core::sql::{self, Row, SqlStatement, SqlValue};
 use tenantry_core::store::{
-    ApiKeyInfo, AuditRecord, EventFilter, FoundKey, FoundTenant, KeyIssue, KeyRevocation,
-    NewTenantRecord, StoreError, StoredApiKey, TenantDeletion, TenantStore, TenantUpdate,
+    ApiKeyInfo, AuditRecord, EventFilter, FoundInvite, FoundKey, FoundTenant, InviteAcceptance,
+    KeyIssue, KeyRevocation, NewTenantRecord, StoreError, StoredApiKey, TenantDeletion,
+    TenantStore, TenantUpdate,
 };
 use tenantry_core::{DueEvent, EventInfo, Tenant};
 use uuid::Uuid;
@@ -310,6 +311,14 @@ impl TenantStore for SqliteStore {
         filter: EventFilter,
     ) -> Result<Vec<(i64, EventInfo)>, StoreError> {
         sql::listed_events(&self.rows(&sql::events_after(after, limit, filter))?)
+    }
+
+    async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError> {
+        sql::found_invite(&self.rows(&sql::find_invite(token_hash))?)
+    }
+
+    async fn accept_invite(&self, acceptance: &InviteAcceptance) -> Result<(), StoreError> {
+        self.execute_atomically(&sql::accept_invite(acceptance))
     }
 
     async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError> {

@@ -1,6 +1,7 @@
 //! Delivery by Standard Webhooks from `tenantry serve` to a receiver the project did not write
 //! the checks of: a Python server verifying every delivery with PyPI's `standardwebhooks`
-//! (installed into `.tools/py` by `scripts/install-tools.sh`).
+//! (installed into `.tools/py` by `scripts/install-tools.sh`); then the owners accept their
+//! invites with the tokens the deliveries carried.
 
 #![expect(
     clippy::panic,
@@ -168,4 +169,51 @@ fn every_event_reaches_a_standard_webhooks_receiver_and_verifies() {
         );
         assert!(!shown.to_string().contains(token));
     }
+    accept_with_delivered_tokens(&target, &deliveries);
+}
+
+fn accept(target: &dyn Target, token: &str) -> u16 {
+    target
+        .send(&Request {
+            method: "POST".into(),
+            path: "/v1/invites/accept".into(),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: json!({ "token": token }).to_string().into_bytes(),
+        })
+        .status
+}
+
+/// The owner accepts with the token the mailer got: once (then 409); eight racing accepts of
+/// another token: exactly one 200; an unknown or malformed token: 404.
+fn accept_with_delivered_tokens(target: &dyn Target, deliveries: &[Value]) {
+    let tokens: Vec<&str> = deliveries
+        .iter()
+        .filter(|d| d["type"] == "invite.created")
+        .filter_map(|d| d["data"]["token"].as_str())
+        .collect();
+    let [first, raced, ..] = tokens[..] else {
+        panic!("fewer than two invites delivered: {deliveries:?}");
+    };
+    assert_eq!(accept(target, first), 200);
+    assert_eq!(accept(target, first), 409);
+    assert_eq!(accept(target, &"0".repeat(64)), 404);
+    assert_eq!(accept(target, "not-a-token"), 404);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let racers: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| accept(target, raced)))
+            .collect();
+        racers
+            .into_iter()
+            .map(|racer| racer.join().unwrap_or(0))
+            .collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| matches!(s, 200 | 409)),
+        "{statuses:?}"
+    );
 }

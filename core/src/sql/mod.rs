@@ -10,13 +10,13 @@ use crate::delivery::Attempted;
 use crate::event::NewEvent;
 use crate::model::{Tenant, Timestamp};
 use crate::store::{
-    AuditRecord, EventFilter, KeyIssue, KeyRevocation, MasterTenant, NewApiKey, NewTenantRecord,
-    OwnerUser, TenantDeletion, TenantUpdate,
+    AuditRecord, EventFilter, InviteAcceptance, KeyIssue, KeyRevocation, MasterTenant, NewApiKey,
+    NewTenantRecord, OwnerUser, TenantDeletion, TenantUpdate,
 };
 
 pub use rows::{
-    Row, claimed_events, found_api_key, found_event, found_key_info, found_tenant, listed_events,
-    listed_keys, listed_tenants,
+    Row, claimed_events, found_api_key, found_event, found_invite, found_key_info, found_tenant,
+    listed_events, listed_keys, listed_tenants,
 };
 
 /// A value bound to a statement parameter.
@@ -171,6 +171,16 @@ pub const CLAIM_DUE_EVENTS: &str = "UPDATE events SET lease_until = ?2 WHERE id 
 const RECORD_ATTEMPT: &str = "UPDATE events SET attempts = ?2, delivered_at = ?3, \
      next_attempt_at = ?4, last_error = ?5, lease_until = NULL, \
      invite_token = CASE WHEN ?3 IS NULL THEN invite_token END WHERE id = ?1";
+
+/// The invite with a token hash. Columns: id, tenant_id, user_id, email, token_hash, expires_at,
+/// used (0 or 1).
+pub const FIND_INVITE: &str = "SELECT i.id, i.tenant_id, i.user_id, i.email, i.token_hash, \
+     i.expires_at, i.used_at IS NOT NULL FROM invites i WHERE i.token_hash = ?1";
+/// Holds only while invite `?1` is unused; see `write_preconditions`.
+const REQUIRE_UNUSED: &str = "INSERT INTO write_preconditions (held) \
+     VALUES (coalesce((SELECT used_at IS NULL FROM invites WHERE id = ?1), 0))";
+const USE_INVITE: &str = "UPDATE invites SET used_at = ?2 WHERE id = ?1";
+const ACTIVATE_USER: &str = "UPDATE users SET status = 'active', updated_at = ?2 WHERE id = ?1";
 
 /// A tenant, its version, and whether user `?2` is one of its users. Parameters: the tenant id,
 /// the user id (or `NULL`).
@@ -495,6 +505,37 @@ pub fn delete_tenant(deletion: &TenantDeletion) -> Vec<SqlStatement> {
         .chain(event(&deletion.event))
         .collect(),
     )
+}
+
+/// The statements of an acceptance, to run atomically: nothing changes unless the invite is
+/// still unused.
+pub fn accept_invite(acceptance: &InviteAcceptance) -> Vec<SqlStatement> {
+    let mut statements = vec![
+        on_tenant(REQUIRE_UNUSED, acceptance.invite_id),
+        SqlStatement {
+            sql: USE_INVITE,
+            params: vec![acceptance.invite_id.into(), acceptance.at.into()],
+        },
+        SqlStatement {
+            sql: ACTIVATE_USER,
+            params: vec![acceptance.user_id.into(), acceptance.at.into()],
+        },
+        audit(&acceptance.audit),
+    ];
+    statements.extend(event(&acceptance.event));
+    statements.push(SqlStatement {
+        sql: CLEAR_PRECONDITIONS,
+        params: Vec::new(),
+    });
+    statements
+}
+
+/// The query for [`FIND_INVITE`].
+pub fn find_invite(token_hash: &str) -> SqlStatement {
+    SqlStatement {
+        sql: FIND_INVITE,
+        params: vec![token_hash.into()],
+    }
 }
 
 /// The statement that records a denied attempt.

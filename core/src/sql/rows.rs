@@ -6,7 +6,9 @@ use super::SqlValue;
 use crate::delivery::DueEvent;
 use crate::event::{EventInfo, public_id};
 use crate::model::{Tenant, Timestamp};
-use crate::store::{ApiKeyInfo, FoundKey, FoundTenant, StoreError, StoredApiKey, StoredTenant};
+use crate::store::{
+    ApiKeyInfo, FoundInvite, FoundKey, FoundTenant, StoreError, StoredApiKey, StoredTenant,
+};
 
 /// Read from whatever a database driver hands back (D1 gives JavaScript values, whose numbers
 /// are floats): a whole float is an integer, as SQLite stored it.
@@ -276,4 +278,22 @@ pub fn claimed_events(rows: &[Row]) -> Result<Vec<DueEvent>, StoreError> {
             })
         })
         .collect()
+}
+
+/// The answer to [`find_invite`](super::find_invite).
+pub fn found_invite(rows: &[Row]) -> Result<Option<FoundInvite>, StoreError> {
+    rows.first()
+        .map(|row| {
+            let columns = Columns(row);
+            Ok(FoundInvite {
+                id: columns.uuid(0)?,
+                tenant_id: columns.uuid(1)?,
+                user_id: columns.uuid(2)?,
+                email: columns.text(3)?,
+                token_hash: columns.text(4)?,
+                expires_at: columns.time(5)?,
+                used: columns.integer(6)? != 0,
+            })
+        })
+        .transpose()
 }
