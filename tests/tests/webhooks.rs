@@ -45,6 +45,12 @@ fn repo() -> &'static Path {
 
 /// Starts `tests/receivers/webhooks.py` with the venv's Python on a free port.
 fn start_receiver() -> Receiver {
+    start_receiver_with(None, 0)
+}
+
+/// The receiver on `port` (a free one when `None`), answering 500 to its first `fail_first`
+/// deliveries.
+fn start_receiver_with(port: Option<u16>, fail_first: u32) -> Receiver {
     let python = repo().join(".tools/py/bin/python");
     assert!(
         python.exists(),
@@ -56,7 +62,9 @@ fn start_receiver() -> Receiver {
     let mut child = Command::new(python)
         .arg(repo().join("tests/receivers/webhooks.py"))
         .arg(&log)
+        .args(port.map(|p| p.to_string()))
         .env("TENANTRY_WEBHOOK_SECRET", SECRET)
+        .env("RECEIVER_FAIL_FIRST", fail_first.to_string())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start the receiver: {e}"));
@@ -102,6 +110,120 @@ fn all_events(target: &dyn Target, fixture: &Fixture) -> Vec<Value> {
         .as_array()
         .cloned()
         .unwrap_or_default()
+}
+
+/// Polls the events until `done` holds for all of them, for at most `seconds`; answers them.
+fn wait_for_events(
+    target: &dyn Target,
+    fixture: &Fixture,
+    seconds: u64,
+    done: impl Fn(&Value) -> bool,
+) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let events = all_events(target, fixture);
+        if events.iter().all(&done) || Instant::now() > deadline {
+            return events;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A port nothing listens on (yet).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Fault: the receiver is down, then up. Every event is retried on the (shortened) schedule
+/// while it is down, with the error shown, and all of them arrive once it is up.
+#[test]
+fn a_receiver_down_for_a_while_gets_every_event_once_it_is_up() {
+    let port = free_port();
+    let target = native_http::start_with(
+        &[
+            "--webhook-url",
+            &format!("http://127.0.0.1:{port}/hooks"),
+            "--webhook-retry-delays",
+            "0,1,1,1,1,1,1,1,1,1",
+        ],
+        &[("TENANTRY_WEBHOOK_SECRET", SECRET)],
+    );
+    let fixture = Fixture::set_up(&target);
+    let waiting = wait_for_events(&target, &fixture, 10, |e| e["attempts"].as_i64() >= Some(2));
+    for event in &waiting {
+        assert!(
+            event["attempts"].as_i64() >= Some(2),
+            "not retried: {event}"
+        );
+        assert!(event["last_error"].is_string(), "{event}");
+        assert!(event["next_attempt_at"].is_string(), "{event}");
+        assert!(event["delivered_at"].is_null(), "{event}");
+    }
+    let receiver = start_receiver_with(Some(port), 0);
+    let events = wait_for_events(&target, &fixture, 10, |e| e["delivered_at"].is_string());
+    assert!(
+        events
+            .iter()
+            .all(|e| e["delivered_at"].is_string() && e["last_error"].is_null()),
+        "{events:?}"
+    );
+    let delivered: BTreeSet<String> = received(&receiver)
+        .iter()
+        .filter_map(|d| d["webhook_id"].as_str().map(str::to_owned))
+        .collect();
+    let ids: BTreeSet<String> = events
+        .iter()
+        .filter_map(|e| e["id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(ids, delivered);
+}
+
+/// Fault: the receiver answers 500. Each failure is retried on the schedule with the same
+/// `webhook-id`; once the schedule is spent, the event shows as failed.
+#[test]
+fn errors_are_retried_with_the_same_id_then_the_event_fails() {
+    let receiver = start_receiver_with(None, 5);
+    let target = native_http::start_with(
+        &[
+            "--webhook-url",
+            &receiver.url,
+            "--webhook-retry-delays",
+            "0,1",
+        ],
+        &[("TENANTRY_WEBHOOK_SECRET", SECRET)],
+    );
+    let fixture = Fixture::set_up(&target);
+    let events = wait_for_events(&target, &fixture, 15, |e| e["next_attempt_at"].is_null());
+    // The fixture's create writes two events, claimed together and tried in turn: 500, 500 at
+    // once, 500, 500 again at once (the first delay), then a second later 500 for the one tried
+    // first (its third and last attempt: failed) and 204 for the other.
+    assert_eq!(events.len(), 2, "{events:?}");
+    let (failed, delivered): (Vec<&Value>, Vec<&Value>) =
+        events.iter().partition(|e| e["delivered_at"].is_null());
+    let ([failed], [delivered]) = (&failed[..], &delivered[..]) else {
+        panic!("one failed and one delivered: {events:?}");
+    };
+    assert_eq!(
+        (&failed["attempts"], &failed["last_error"]),
+        (&json!(3), &json!("the endpoint answered 500")),
+        "{failed}"
+    );
+    assert_eq!(
+        (&delivered["attempts"], &delivered["last_error"]),
+        (&json!(3), &Value::Null),
+        "{delivered}"
+    );
+    let deliveries = received(&receiver);
+    for event in &events {
+        let tries = deliveries
+            .iter()
+            .filter(|d| d["webhook_id"] == event["id"])
+            .count();
+        assert_eq!(tries, 3, "one webhook-id on every attempt: {deliveries:?}");
+    }
 }
 
 #[test]
