@@ -78,6 +78,12 @@ pub enum ApiError {
     /// The invite's time ran out; ask the platform to send a new one.
     #[error("this invite has expired; ask for a new one")]
     InviteExpired,
+    /// A new invite was asked for, but the owner accepted one already.
+    #[error("the owner has accepted an invite already; there is nothing to send")]
+    OwnerActive,
+    /// A new invite was asked for a tenant without an owner (the platform tenant).
+    #[error("this tenant has no owner to invite")]
+    NoOwner,
     /// A query parameter breaks its rule.
     #[error("query parameter `{parameter}` {problem}")]
     InvalidQuery {
@@ -184,7 +190,7 @@ impl ApiError {
             Self::InviteUsed => (409, "invite_used"),
             Self::InviteExpired => (410, "invite_expired"),
             Self::InvalidQuery { .. } => (400, "invalid_input"),
-            Self::MasterTenant => (409, "conflict"),
+            Self::MasterTenant | Self::OwnerActive | Self::NoOwner => (409, "conflict"),
             Self::PreconditionFailed => (412, "precondition_failed"),
             Self::MethodNotAllowed { .. } => (405, "method_not_allowed"),
             Self::SlugTaken { .. } => (409, "slug_taken"),
@@ -241,6 +247,12 @@ impl ApiError {
             }
             Self::MasterTenant => {
                 details.insert("reason".into(), Value::from("master_tenant"));
+            }
+            Self::OwnerActive => {
+                details.insert("reason".into(), Value::from("owner_active"));
+            }
+            Self::NoOwner => {
+                details.insert("reason".into(), Value::from("no_owner"));
             }
             Self::SlugTaken {
                 reason,

@@ -204,6 +204,7 @@ pub async fn handle<S: TenantStore + ?Sized>(
         (Some(Route::ApiKey(id)), "DELETE") => call.revoke_api_key(store, id).await,
         (Some(Route::Events), "GET") => call.list_events(store).await,
         (Some(Route::AcceptInvite), "POST") => call.accept_invite(store).await,
+        (Some(Route::TenantInvite(id)), "POST") => call.resend_invite(store, id).await,
         (Some(Route::Event(id)), "GET") => call.get_event(store, id).await,
         (Some(Route::Health), "GET" | "HEAD") => Ok(HttpResponse::ok(
             200,
@@ -227,6 +228,7 @@ enum Route {
     Events,
     Event(Uuid),
     AcceptInvite,
+    TenantInvite(Uuid),
 }
 
 impl Route {
@@ -238,7 +240,7 @@ impl Route {
             Self::Tenant(_) => "GET, PUT, DELETE",
             Self::ApiKey(_) => "GET, DELETE",
             Self::Events | Self::Event(_) => "GET",
-            Self::AcceptInvite => "POST",
+            Self::AcceptInvite | Self::TenantInvite(_) => "POST",
         }
     }
 }
@@ -257,7 +259,10 @@ fn route(path: &str) -> Option<Route> {
         ACCEPT_INVITE_PATH => Some(Route::AcceptInvite),
         _ => {
             if let Some(rest) = path.strip_prefix("/v1/tenants/") {
-                id(rest).map(Route::Tenant)
+                match rest.strip_suffix("/invite") {
+                    Some(tenant) => id(tenant).map(Route::TenantInvite),
+                    None => id(rest).map(Route::Tenant),
+                }
             } else if let Some(rest) = path.strip_prefix("/v1/events/") {
                 parse_id(rest).map(Route::Event)
             } else {
@@ -515,6 +520,24 @@ impl Call<'_> {
         )
         .await?;
         json_response(200, Vec::new(), &accepted)
+    }
+
+    async fn resend_invite<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+        id: Uuid,
+    ) -> Result<HttpResponse, ApiError> {
+        let (key, tenant) = self.headers();
+        let resent = crate::invites::resend_invite(
+            self.policies,
+            store,
+            credentials(&key, &tenant),
+            id,
+            self.now,
+            &self.fresh,
+        )
+        .await?;
+        json_response(202, Vec::new(), &resent)
     }
 
     fn headers(&self) -> (Option<Cow<'_, str>>, Option<Cow<'_, str>>) {

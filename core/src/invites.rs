@@ -1,18 +1,24 @@
-//! Accepting an invite: the token is the credential, no API key is asked for. Checks in the
-//! contract's order: the body, the token (404 for unknown and malformed alike), used (409),
-//! expired (410); then one atomic write that only one of racing accepts wins.
+//! Invites after the create: sending a new one, and accepting one. Accepting needs no API key:
+//! the token is the credential. Its checks in the contract's order: the body, the token (404 for
+//! unknown and malformed alike), used (409), expired (410); then one atomic write that only one
+//! of racing accepts wins.
 
 use serde::Serialize;
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
-use crate::api_key::hash_secret;
+use crate::action::{Action, Ask, Context, Resource, TenantRef};
+use crate::api_key::{hash_secret, hex};
+use crate::authz::Policies;
 use crate::error::ApiError;
 use crate::event::{EventType, NewEvent};
-use crate::flow::{self, internal};
+use crate::flow::{self, Credentials, Decision, INVITE_TTL_SECONDS, decide, internal};
 use crate::model::{Fresh, Timestamp};
-use crate::store::{AuditRecord, InviteAcceptance, StoreError, TenantStore};
+use crate::store::{
+    AuditRecord, Invite, InviteAcceptance, InviteRenewal, OwnerUser, StoreError, TenantStore,
+};
+use crate::tenants::visible;
 use crate::validate::{self, UNKNOWN_FIELD};
 
 /// The audit action of an acceptance (not a Cedar action: no key asks, the token is the
@@ -30,6 +36,95 @@ pub struct Accepted {
     pub user_id: Uuid,
     /// The user's address.
     pub email: String,
+}
+
+/// A new invite sent: when it expires, and its token for whoever sends the mail.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct Resent {
+    /// When the new invite stops working.
+    pub expires_at: Timestamp,
+    /// The new token in hex; only its hash was stored. Not part of the HTTP answer: the
+    /// `invite.created` delivery carries it.
+    #[serde(skip)]
+    pub invite_token: String,
+}
+
+/// Written by hand so that the invite token never reaches a log.
+impl std::fmt::Debug for Resent {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Resent")
+            .field("expires_at", &self.expires_at)
+            .field("invite_token", &"<redacted>")
+            .finish()
+    }
+}
+
+/// `POST /v1/tenants/{id}/invite`: a new invite for an owner still `invited`; the old tokens
+/// stop working. Checks: the caller, the tenant (404), policy as an update of the tenant (403),
+/// an owner (409 `no_owner`) still invited (409 `owner_active`).
+pub async fn resend_invite<S: TenantStore + ?Sized>(
+    policies: &Policies,
+    store: &S,
+    credentials: Credentials<'_>,
+    id: Uuid,
+    now: Timestamp,
+    fresh: &Fresh,
+) -> Result<Resent, ApiError> {
+    let principal = flow::caller(store, credentials).await?;
+    let tenant = visible(store, &principal, id, None).await?.stored.tenant;
+    let decision = Decision {
+        principal: &principal,
+        action: Action::UpdateTenant,
+        resource: Resource::Tenant(TenantRef::of(&tenant)),
+        now,
+        audit_id: fresh.audit_id,
+    };
+    let ask = Context::Tenant(Ask::of_tenant(&tenant));
+    let permit = decide(policies, store, &decision, &ask).await?;
+    let owner_id = tenant.owner_user_id.ok_or(ApiError::NoOwner)?;
+    let owner = store
+        .owner(owner_id)
+        .await
+        .map_err(internal)?
+        .ok_or(ApiError::NoOwner)?;
+    if !owner.invited {
+        return Err(ApiError::OwnerActive);
+    }
+    let token = hex(&fresh.invite_token);
+    let invite = Invite {
+        id: fresh.invite_id,
+        tenant_id: tenant.id,
+        user_id: owner.id,
+        email: owner.email.clone(),
+        token_hash: hash_secret(&token),
+        expires_at: now.plus_seconds(INVITE_TTL_SECONDS),
+        created_at: now,
+    };
+    let user = OwnerUser {
+        id: owner.id,
+        tenant_id: tenant.id,
+        email: owner.email,
+        name: owner.name,
+        created_at: now,
+    };
+    let renewal = InviteRenewal {
+        event: NewEvent::of_invite(&tenant, &user, &invite, token.clone()),
+        audit: AuditRecord {
+            resource_id: Some(tenant.id),
+            ..decision.audit("allow", permit.policies)
+        },
+        invite,
+    };
+    match store.renew_invite(&renewal).await {
+        Ok(()) => Ok(Resent {
+            expires_at: renewal.invite.expires_at,
+            invite_token: token,
+        }),
+        // The owner accepted between the read and the write.
+        Err(StoreError::Stale) => Err(ApiError::OwnerActive),
+        Err(other) => Err(internal(other)),
+    }
 }
 
 /// `POST /v1/invites/accept` with `{"token": "..."}`.
@@ -185,7 +280,7 @@ mod tests {
                     .await
                 }
             };
-            let late = now.plus_seconds(crate::flow::INVITE_TTL_SECONDS);
+            let late = now.plus_seconds(INVITE_TTL_SECONDS);
             assert_eq!(
                 accept(created.invite_token.clone(), late).await,
                 Err(ApiError::InviteExpired)

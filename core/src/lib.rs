@@ -54,7 +54,7 @@ pub use event::{EventInfo, EventType, NewEvent};
 pub use events::{EventQuery, get_event, list_events};
 pub use fields::CreateTenantRequest;
 pub use flow::{Body, CreateCall, Created, Credentials, create_tenant};
-pub use invites::{Accepted, accept_invite};
+pub use invites::{Accepted, Resent, accept_invite, resend_invite};
 pub use keys::{
     CreateApiKeyRequest, CreatedKey, KeyBody, KeyQuery, create_api_key, get_api_key, list_api_keys,
     revoke_api_key,

@@ -11,9 +11,10 @@ use crate::event::{EventInfo, NewEvent};
 use crate::model::{Tenant, Timestamp};
 use crate::slug;
 use crate::store::{
-    ApiKeyInfo, AuditRecord, EventFilter, FoundInvite, FoundKey, FoundTenant, InviteAcceptance,
-    KeyIssue, KeyRevocation, MasterTenant, NewApiKey, NewTenantRecord, StoreError, StoredApiKey,
-    StoredTenant, TenantDeletion, TenantStore, TenantUpdate,
+    ApiKeyInfo, AuditRecord, EventFilter, FoundInvite, FoundKey, FoundOwner, FoundTenant, Invite,
+    InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, MasterTenant, NewApiKey,
+    NewTenantRecord, StoreError, StoredApiKey, StoredTenant, TenantDeletion, TenantStore,
+    TenantUpdate,
 };
 
 #[derive(Debug, Clone)]
@@ -31,8 +32,12 @@ struct State {
     users: HashMap<Uuid, Uuid>,
     keys: HashMap<Uuid, Key>,
     records: Vec<NewTenantRecord>,
+    /// Each invited user's current invite, by user id.
+    invites: HashMap<Uuid, Invite>,
     /// The invites whose tokens were accepted, by id.
     used_invites: Vec<Uuid>,
+    /// The users who accepted an invite.
+    active_users: Vec<Uuid>,
     audit: Vec<AuditRecord>,
     /// The outbox, in order, each event with its sequence number and its id.
     events: Vec<(i64, Uuid, EventInfo)>,
@@ -187,6 +192,9 @@ impl TenantStore for MemoryStore {
         for event in &record.events {
             state.add_event(event);
         }
+        state
+            .invites
+            .insert(record.invite.user_id, record.invite.clone());
         state.records.push(record.clone());
         Ok(())
     }
@@ -334,9 +342,8 @@ impl TenantStore for MemoryStore {
     async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError> {
         let state = self.lock()?;
         Ok(state
-            .records
-            .iter()
-            .map(|record| &record.invite)
+            .invites
+            .values()
             .find(|invite| {
                 invite.token_hash == token_hash && state.tenants.contains_key(&invite.tenant_id)
             })
@@ -357,8 +364,36 @@ impl TenantStore for MemoryStore {
             return Err(StoreError::Stale);
         }
         state.used_invites.push(acceptance.invite_id);
+        state.active_users.push(acceptance.user_id);
         state.audit.push(acceptance.audit.clone());
         state.add_event(&acceptance.event);
+        Ok(())
+    }
+
+    async fn owner(&self, user_id: Uuid) -> Result<Option<FoundOwner>, StoreError> {
+        let state = self.lock()?;
+        Ok(state
+            .records
+            .iter()
+            .map(|record| &record.owner)
+            .find(|owner| owner.id == user_id && state.users.contains_key(&user_id))
+            .map(|owner| FoundOwner {
+                id: owner.id,
+                email: owner.email.clone(),
+                name: owner.name.clone(),
+                invited: !state.active_users.contains(&owner.id),
+            }))
+    }
+
+    async fn renew_invite(&self, renewal: &InviteRenewal) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        let user = renewal.invite.user_id;
+        if state.active_users.contains(&user) || !state.users.contains_key(&user) {
+            return Err(StoreError::Stale);
+        }
+        state.invites.insert(user, renewal.invite.clone());
+        state.audit.push(renewal.audit.clone());
+        state.add_event(&renewal.event);
         Ok(())
     }
 

@@ -325,6 +325,32 @@ pub struct InviteAcceptance {
     pub event: NewEvent,
 }
 
+/// A tenant's owner as an invite needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundOwner {
+    /// The user's id.
+    pub id: Uuid,
+    /// Its address.
+    pub email: String,
+    /// Its name.
+    pub name: String,
+    /// Whether it is still `invited` (has accepted no invite).
+    pub invited: bool,
+}
+
+/// A new invite for an owner still `invited`: the old ones are deleted (their tokens then
+/// answer as unknown), the new one stored, with the audit record and `invite.created`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteRenewal {
+    /// The new invite; the write fails with [`StoreError::Stale`] if its user is no longer
+    /// `invited`.
+    pub invite: Invite,
+    /// The audit record.
+    pub audit: AuditRecord,
+    /// The `invite.created` event, with the new token.
+    pub event: NewEvent,
+}
+
 /// Which events a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventFilter {
@@ -407,6 +433,13 @@ pub trait TenantStore {
     /// Writes an acceptance atomically, or nothing ([`StoreError::Stale`]) if the invite was
     /// used since it was read.
     async fn accept_invite(&self, acceptance: &InviteAcceptance) -> Result<(), StoreError>;
+
+    /// The user with this id, as an owner's invite needs it.
+    async fn owner(&self, user_id: Uuid) -> Result<Option<FoundOwner>, StoreError>;
+
+    /// Replaces the user's invites with a new one atomically, or nothing
+    /// ([`StoreError::Stale`]) if the user is no longer `invited`.
+    async fn renew_invite(&self, renewal: &InviteRenewal) -> Result<(), StoreError>;
 
     /// Writes the audit record of a denied attempt.
     async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError>;

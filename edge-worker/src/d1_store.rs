@@ -3,8 +3,9 @@
 use serde::de::DeserializeOwned;
 use tenantry_core::sql::{self, Row, SqlStatement, SqlValue};
 use tenantry_core::store::{
-    ApiKeyInfo, AuditRecord, EventFilter, FoundInvite, FoundKey, FoundTenant, InviteAcceptance,
-    KeyIssue, KeyRevocation, NewTenantRecord, StoredApiKey, TenantDeletion, TenantUpdate,
+    ApiKeyInfo, AuditRecord, EventFilter, FoundInvite, FoundKey, FoundOwner, FoundTenant,
+    InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, NewTenantRecord, StoredApiKey,
+    TenantDeletion, TenantUpdate,
 };
 use tenantry_core::store::{StoreError, TenantStore};
 use tenantry_core::{EventInfo, Tenant};
@@ -160,6 +161,15 @@ impl TenantStore for D1Store {
 
     async fn accept_invite(&self, acceptance: &InviteAcceptance) -> Result<(), StoreError> {
         self.batch(&sql::accept_invite(acceptance)).await
+    }
+
+    async fn owner(&self, user_id: Uuid) -> Result<Option<FoundOwner>, StoreError> {
+        let rows: Vec<Row> = self.rows(&sql::find_owner(user_id)).await?;
+        sql::found_owner(&rows)
+    }
+
+    async fn renew_invite(&self, renewal: &InviteRenewal) -> Result<(), StoreError> {
+        self.batch(&sql::renew_invite(renewal)).await
     }
 
     async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError> {

@@ -8,9 +8,9 @@ use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
 use tenantry_core::admin::{AdminError, Change};
 use tenantry_core::sql::{self, Row, SqlStatement, SqlValue};
 use tenantry_core::store::{
-    ApiKeyInfo, AuditRecord, EventFilter, FoundInvite, FoundKey, FoundTenant, InviteAcceptance,
-    KeyIssue, KeyRevocation, NewTenantRecord, StoreError, StoredApiKey, TenantDeletion,
-    TenantStore, TenantUpdate,
+    ApiKeyInfo, AuditRecord, EventFilter, FoundInvite, FoundKey, FoundOwner, FoundTenant,
+    InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, NewTenantRecord, StoreError,
+    StoredApiKey, TenantDeletion, TenantStore, TenantUpdate,
 };
 use tenantry_core::{DueEvent, EventInfo, Tenant};
 use uuid::Uuid;
@@ -319,6 +319,14 @@ impl TenantStore for SqliteStore {
 
     async fn accept_invite(&self, acceptance: &InviteAcceptance) -> Result<(), StoreError> {
         self.execute_atomically(&sql::accept_invite(acceptance))
+    }
+
+    async fn owner(&self, user_id: Uuid) -> Result<Option<FoundOwner>, StoreError> {
+        sql::found_owner(&self.rows(&sql::find_owner(user_id))?)
+    }
+
+    async fn renew_invite(&self, renewal: &InviteRenewal) -> Result<(), StoreError> {
+        self.execute_atomically(&sql::renew_invite(renewal))
     }
 
     async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError> {

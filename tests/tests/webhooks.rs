@@ -292,6 +292,65 @@ fn every_event_reaches_a_standard_webhooks_receiver_and_verifies() {
         assert!(!shown.to_string().contains(token));
     }
     accept_with_delivered_tokens(&target, &deliveries);
+    resend(&target, &fixture, &receiver);
+}
+
+fn post_invite(target: &dyn Target, fixture: &Fixture, tenant: &str) -> (u16, Value) {
+    let response = target.send(&Request {
+        method: "POST".into(),
+        path: format!("/v1/tenants/{tenant}/invite"),
+        headers: vec![
+            ("X-API-Key".into(), fixture.master_key.clone()),
+            ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
+        ],
+        body: Vec::new(),
+    });
+    (response.status, response.body)
+}
+
+/// A new invite: 202 while the owner is invited, the old token then unknown (404) and the new
+/// one, from the new delivery, accepted; 409 `owner_active` once accepted.
+fn resend(target: &dyn Target, fixture: &Fixture, receiver: &Receiver) {
+    let invites: Vec<Value> = received(receiver)
+        .into_iter()
+        .filter(|d| d["type"] == "invite.created")
+        .collect();
+    let (accepted, waiting) = (&invites[0], &invites[2]);
+    let tenant_of = |d: &Value| {
+        d["data"]["tenant"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (status, body) = post_invite(target, fixture, &tenant_of(accepted));
+    assert_eq!(
+        (status, &body["details"]["reason"]),
+        (409, &json!("owner_active")),
+        "{body}"
+    );
+    let tenant = tenant_of(waiting);
+    let (status, body) = post_invite(target, fixture, &tenant);
+    assert_eq!(status, 202, "{body}");
+    assert!(
+        body["expires_at"].is_string() && body.get("token").is_none(),
+        "{body}"
+    );
+    let old = waiting["data"]["token"].as_str().unwrap_or_default();
+    assert_eq!(accept(target, old), 404);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let new = loop {
+        let again: Vec<Value> = received(receiver)
+            .into_iter()
+            .filter(|d| d["type"] == "invite.created" && tenant_of(d) == tenant)
+            .collect();
+        if again.len() == 2 || Instant::now() > deadline {
+            break again.last().cloned().unwrap_or_default();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let token = new["data"]["token"].as_str().unwrap_or_default();
+    assert_ne!(token, old);
+    assert_eq!(accept(target, token), 200);
 }
 
 fn accept(target: &dyn Target, token: &str) -> u16 {

@@ -10,13 +10,13 @@ use crate::delivery::Attempted;
 use crate::event::NewEvent;
 use crate::model::{Tenant, Timestamp};
 use crate::store::{
-    AuditRecord, EventFilter, InviteAcceptance, KeyIssue, KeyRevocation, MasterTenant, NewApiKey,
-    NewTenantRecord, OwnerUser, TenantDeletion, TenantUpdate,
+    AuditRecord, EventFilter, Invite, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation,
+    MasterTenant, NewApiKey, NewTenantRecord, OwnerUser, TenantDeletion, TenantUpdate,
 };
 
 pub use rows::{
-    Row, claimed_events, found_api_key, found_event, found_invite, found_key_info, found_tenant,
-    listed_events, listed_keys, listed_tenants,
+    Row, claimed_events, found_api_key, found_event, found_invite, found_key_info, found_owner,
+    found_tenant, listed_events, listed_keys, listed_tenants,
 };
 
 /// A value bound to a statement parameter.
@@ -182,6 +182,14 @@ const REQUIRE_UNUSED: &str = "INSERT INTO write_preconditions (held) \
 const USE_INVITE: &str = "UPDATE invites SET used_at = ?2 WHERE id = ?1";
 const ACTIVATE_USER: &str = "UPDATE users SET status = 'active', updated_at = ?2 WHERE id = ?1";
 
+/// A user as an owner's invite needs it. Columns: id, email, name, invited (0 or 1).
+pub const FIND_OWNER: &str =
+    "SELECT u.id, u.email, u.name, u.status = 'invited' FROM users u WHERE u.id = ?1";
+/// Holds only while user `?1` is still `invited`; see `write_preconditions`.
+const REQUIRE_INVITED: &str = "INSERT INTO write_preconditions (held) \
+     VALUES (coalesce((SELECT status = 'invited' FROM users WHERE id = ?1), 0))";
+const DELETE_USER_INVITES: &str = "DELETE FROM invites WHERE user_id = ?1";
+
 /// A tenant, its version, and whether user `?2` is one of its users. Parameters: the tenant id,
 /// the user id (or `NULL`).
 pub const FIND_TENANT: &str = concat!(
@@ -283,6 +291,22 @@ fn audit(record: &AuditRecord) -> SqlStatement {
     }
 }
 
+/// The statement that stores an invite (its token only as a hash).
+fn invite(invite: &Invite) -> SqlStatement {
+    SqlStatement {
+        sql: INSERT_INVITE,
+        params: vec![
+            invite.id.into(),
+            invite.tenant_id.into(),
+            invite.user_id.into(),
+            invite.email.clone().into(),
+            invite.token_hash.clone().into(),
+            invite.expires_at.into(),
+            invite.created_at.into(),
+        ],
+    }
+}
+
 /// The statements that write an event: its sequence number, then the event.
 fn event(event: &NewEvent) -> [SqlStatement; 2] {
     [
@@ -378,18 +402,7 @@ pub fn insert_tenant(record: &NewTenantRecord) -> Vec<SqlStatement> {
                 owner.created_at.into(),
             ],
         },
-        SqlStatement {
-            sql: INSERT_INVITE,
-            params: vec![
-                invite.id.into(),
-                invite.tenant_id.into(),
-                invite.user_id.into(),
-                invite.email.clone().into(),
-                invite.token_hash.clone().into(),
-                invite.expires_at.into(),
-                invite.created_at.into(),
-            ],
-        },
+        self::invite(invite),
         self::audit(audit),
     ];
     for written in events {
@@ -528,6 +541,29 @@ pub fn accept_invite(acceptance: &InviteAcceptance) -> Vec<SqlStatement> {
         params: Vec::new(),
     });
     statements
+}
+
+/// The statements of a new invite for an owner, to run atomically: nothing changes unless the
+/// owner is still `invited`.
+pub fn renew_invite(renewal: &InviteRenewal) -> Vec<SqlStatement> {
+    let user = renewal.invite.user_id;
+    let mut statements = vec![
+        on_tenant(REQUIRE_INVITED, user),
+        on_tenant(DELETE_USER_INVITES, user),
+        invite(&renewal.invite),
+        audit(&renewal.audit),
+    ];
+    statements.extend(event(&renewal.event));
+    statements.push(SqlStatement {
+        sql: CLEAR_PRECONDITIONS,
+        params: Vec::new(),
+    });
+    statements
+}
+
+/// The query for [`FIND_OWNER`].
+pub fn find_owner(user_id: Uuid) -> SqlStatement {
+    on_tenant(FIND_OWNER, user_id)
 }
 
 /// The query for [`FIND_INVITE`].

@@ -7,7 +7,8 @@ use crate::delivery::DueEvent;
 use crate::event::{EventInfo, public_id};
 use crate::model::{Tenant, Timestamp};
 use crate::store::{
-    ApiKeyInfo, FoundInvite, FoundKey, FoundTenant, StoreError, StoredApiKey, StoredTenant,
+    ApiKeyInfo, FoundInvite, FoundKey, FoundOwner, FoundTenant, StoreError, StoredApiKey,
+    StoredTenant,
 };
 
 /// Read from whatever a database driver hands back (D1 gives JavaScript values, whose numbers
@@ -293,6 +294,21 @@ pub fn found_invite(rows: &[Row]) -> Result<Option<FoundInvite>, StoreError> {
                 token_hash: columns.text(4)?,
                 expires_at: columns.time(5)?,
                 used: columns.integer(6)? != 0,
+            })
+        })
+        .transpose()
+}
+
+/// The answer to [`find_owner`](super::find_owner).
+pub fn found_owner(rows: &[Row]) -> Result<Option<FoundOwner>, StoreError> {
+    rows.first()
+        .map(|row| {
+            let columns = Columns(row);
+            Ok(FoundOwner {
+                id: columns.uuid(0)?,
+                email: columns.text(1)?,
+                name: columns.text(2)?,
+                invited: columns.integer(3)? != 0,
             })
         })
         .transpose()
