@@ -404,16 +404,7 @@ fn new_tenant_record(
         name: valid.owner_name.clone(),
         created_at: now,
     };
-    let token = api_key::hex(&fresh.invite_token);
-    let invite = Invite {
-        id: fresh.invite_id,
-        tenant_id: tenant.id,
-        user_id: fresh.owner_user_id,
-        email: valid.owner_email.clone(),
-        token_hash: hash_secret(&token),
-        expires_at: now.plus_seconds(INVITE_TTL_SECONDS),
-        created_at: now,
-    };
+    let (invite, token) = new_invite(&owner, fresh, now);
     let audit = AuditRecord {
         resource_id: Some(tenant.id),
         ..decision.audit("allow", permit.policies.clone())
@@ -429,6 +420,22 @@ fn new_tenant_record(
         events,
         tenant,
     }
+}
+
+/// A fresh invite for an owner, valid for [`INVITE_TTL_SECONDS`] from `now`, and its token in
+/// hex (only the token's hash goes into the invite).
+pub(crate) fn new_invite(owner: &OwnerUser, fresh: &Fresh, now: Timestamp) -> (Invite, String) {
+    let token = api_key::hex(&fresh.invite_token);
+    let invite = Invite {
+        id: fresh.invite_id,
+        tenant_id: owner.tenant_id,
+        user_id: owner.id,
+        email: owner.email.clone(),
+        token_hash: hash_secret(&token),
+        expires_at: now.plus_seconds(INVITE_TTL_SECONDS),
+        created_at: now,
+    };
+    (invite, token)
 }
 
 #[cfg(test)]

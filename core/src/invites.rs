@@ -9,14 +9,14 @@ use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use crate::action::{Action, Ask, Context, Resource, TenantRef};
-use crate::api_key::{hash_secret, hex};
+use crate::api_key::hash_secret;
 use crate::authz::Policies;
 use crate::error::ApiError;
 use crate::event::{EventType, NewEvent};
-use crate::flow::{self, Credentials, Decision, INVITE_TTL_SECONDS, decide, internal};
+use crate::flow::{self, Credentials, Decision, decide, internal};
 use crate::model::{Fresh, Timestamp};
 use crate::store::{
-    AuditRecord, Invite, InviteAcceptance, InviteRenewal, OwnerUser, StoreError, TenantStore,
+    AuditRecord, InviteAcceptance, InviteRenewal, OwnerUser, StoreError, TenantStore,
 };
 use crate::tenants::visible;
 use crate::validate::{self, UNKNOWN_FIELD};
@@ -91,16 +91,6 @@ pub async fn resend_invite<S: TenantStore + ?Sized>(
     if !owner.invited {
         return Err(ApiError::OwnerActive);
     }
-    let token = hex(&fresh.invite_token);
-    let invite = Invite {
-        id: fresh.invite_id,
-        tenant_id: tenant.id,
-        user_id: owner.id,
-        email: owner.email.clone(),
-        token_hash: hash_secret(&token),
-        expires_at: now.plus_seconds(INVITE_TTL_SECONDS),
-        created_at: now,
-    };
     let user = OwnerUser {
         id: owner.id,
         tenant_id: tenant.id,
@@ -108,6 +98,7 @@ pub async fn resend_invite<S: TenantStore + ?Sized>(
         name: owner.name,
         created_at: now,
     };
+    let (invite, token) = flow::new_invite(&user, fresh, now);
     let renewal = InviteRenewal {
         event: NewEvent::of_invite(&tenant, &user, &invite, token.clone()),
         audit: AuditRecord {
@@ -280,7 +271,7 @@ mod tests {
                     .await
                 }
             };
-            let late = now.plus_seconds(INVITE_TTL_SECONDS);
+            let late = now.plus_seconds(crate::flow::INVITE_TTL_SECONDS);
             assert_eq!(
                 accept(created.invite_token.clone(), late).await,
                 Err(ApiError::InviteExpired)

@@ -5,24 +5,8 @@
 use serde_json::{Value, json};
 
 use crate::fixture::Fixture;
-use crate::{Request, Response, Target};
-
-/// A request by `key` of `tenant`.
-fn call(key: &str, tenant: &str, method: &str, path: &str, body: Option<&Value>) -> Request {
-    let mut headers = vec![
-        ("X-API-Key".to_owned(), key.to_owned()),
-        ("X-Tenant-ID".to_owned(), tenant.to_owned()),
-    ];
-    if body.is_some() {
-        headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
-    }
-    Request {
-        method: method.to_owned(),
-        path: path.to_owned(),
-        headers,
-        body: body.map(|b| b.to_string().into_bytes()).unwrap_or_default(),
-    }
-}
+use crate::lifecycle::call;
+use crate::{Response, Target};
 
 fn expect(target: &dyn Target, response: &Response, status: u16, what: &str) -> Value {
     assert_eq!(
