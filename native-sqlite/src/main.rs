@@ -51,6 +51,9 @@ enum Command {
         /// (0,5,300,1800,7200,18000,36000,36000) unless given (tests shorten it).
         #[arg(long, value_name = "SECONDS,...", value_delimiter = ',')]
         webhook_retry_delays: Option<Vec<i64>>,
+        /// How long a delivery holds its events, in seconds; for the crash tests only.
+        #[arg(long, hide = true, default_value_t = tenantry_core::LEASE_SECONDS)]
+        webhook_lease: i64,
     },
     /// Work with the Cedar policies.
     #[command(subcommand)]
@@ -140,10 +143,15 @@ fn run(cli: Cli) -> Result<(), NativeError> {
             webhook_url,
             webhook_secret_file,
             webhook_retry_delays,
+            webhook_lease,
         } => {
             let webhooks = webhook_url
                 .map(|url| webhooks(url, webhook_secret_file, webhook_retry_delays))
-                .transpose()?;
+                .transpose()?
+                .map(|webhooks| Webhooks {
+                    lease_seconds: webhook_lease.max(1),
+                    ..webhooks
+                });
             serve(db, listen, webhooks)
         }
         Command::Policies(PoliciesCommand::Verify { policies }) => verify(policies.as_deref()),
@@ -228,6 +236,7 @@ fn webhooks(
         url,
         secret,
         schedule,
+        lease_seconds: tenantry_core::LEASE_SECONDS,
     })
 }
 

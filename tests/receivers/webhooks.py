@@ -6,6 +6,7 @@ Usage: webhooks.py LOG_FILE [PORT]. The secret is read from TENANTRY_WEBHOOK_SEC
 is appended to LOG_FILE as one JSON line {"webhook_id", "type", "data", "status"} and answered
 204, except the first RECEIVER_FAIL_FIRST deliveries (0 unless set), answered 500 to test
 retries; one that fails verification is answered 400 and logged with "verified": false.
+RECEIVER_DELAY_MS (0 unless set) slows each answer, so a test can kill a sender mid-delivery.
 """
 
 import http.server
@@ -13,6 +14,7 @@ import json
 import os
 import sys
 import threading
+import time
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -24,6 +26,7 @@ def main() -> None:
     port = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     webhook = Webhook(os.environ["TENANTRY_WEBHOOK_SECRET"])
     failures_left = [int(os.environ.get("RECEIVER_FAIL_FIRST", "0"))]
+    delay = int(os.environ.get("RECEIVER_DELAY_MS", "0")) / 1000
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
@@ -40,6 +43,7 @@ def main() -> None:
                 record = {"webhook_id": headers.get("webhook-id"), "verified": False,
                           "error": str(error)}
                 status = 400
+            time.sleep(delay)
             with LOCK, open(log_path, "a", encoding="utf-8") as log:
                 log.write(json.dumps(record) + "\n")
             self.send_response(status)

@@ -51,6 +51,11 @@ fn start_receiver() -> Receiver {
 /// The receiver on `port` (a free one when `None`), answering 500 to its first `fail_first`
 /// deliveries.
 fn start_receiver_with(port: Option<u16>, fail_first: u32) -> Receiver {
+    start_receiver_slowed(port, fail_first, 0)
+}
+
+/// As [`start_receiver_with`], each answer `delay_ms` late.
+fn start_receiver_slowed(port: Option<u16>, fail_first: u32, delay_ms: u32) -> Receiver {
     let python = repo().join(".tools/py/bin/python");
     assert!(
         python.exists(),
@@ -65,6 +70,7 @@ fn start_receiver_with(port: Option<u16>, fail_first: u32) -> Receiver {
         .args(port.map(|p| p.to_string()))
         .env("TENANTRY_WEBHOOK_SECRET", SECRET)
         .env("RECEIVER_FAIL_FIRST", fail_first.to_string())
+        .env("RECEIVER_DELAY_MS", delay_ms.to_string())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start the receiver: {e}"));
@@ -224,6 +230,78 @@ fn errors_are_retried_with_the_same_id_then_the_event_fails() {
             .count();
         assert_eq!(tries, 3, "one webhook-id on every attempt: {deliveries:?}");
     }
+}
+
+/// Fault: `tenantry serve` killed with SIGKILL in the middle of deliveries five times, then
+/// started again. Every committed event arrives at least once, nothing of a refused change
+/// ever does, and a repeat carries the event's one `webhook-id`. The counts are printed.
+#[test]
+fn killed_five_times_mid_delivery_it_still_delivers_every_committed_event() {
+    let receiver = start_receiver_slowed(None, 0, 40);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = dir.path().join("tenantry.db");
+    let args = [
+        "--webhook-url",
+        receiver.url.as_str(),
+        "--webhook-lease",
+        "1",
+    ];
+    let env = [("TENANTRY_WEBHOOK_SECRET", SECRET)];
+    let mut fixture: Option<Fixture> = None;
+    for round in 0..5 {
+        let target = native_http::start_on(&db, &args, &env);
+        let fixture = fixture.get_or_insert_with(|| Fixture::set_up(&target));
+        for n in 0..6 {
+            let body = json!({"name": format!("Crash {round} {n}"), "slug": format!("crash-{round}-{n}"),
+                              "owner_email": "o@crash.test", "owner_name": "O"});
+            let created = post_tenant(&target, fixture, &body);
+            assert_eq!(created, 201);
+            // The same slug again: refused, so no event may ever be delivered for it.
+            assert_eq!(post_tenant(&target, fixture, &body), 409);
+        }
+        std::thread::sleep(Duration::from_millis(150));
+        drop(target);
+    }
+    let fixture = fixture.unwrap_or_else(|| unreachable!());
+    let target = native_http::start_on(&db, &args, &env);
+    let events = wait_for_events(&target, &fixture, 30, |e| e["delivered_at"].is_string());
+    assert_eq!(
+        events.len(),
+        2 + 5 * 6 * 2,
+        "one tenant.created and invite.created each"
+    );
+    assert!(
+        events.iter().all(|e| e["delivered_at"].is_string()),
+        "{events:?}"
+    );
+    let deliveries = received(&receiver);
+    let ids: BTreeSet<&str> = events.iter().filter_map(|e| e["id"].as_str()).collect();
+    let delivered: BTreeSet<&str> = deliveries
+        .iter()
+        .filter_map(|d| d["webhook_id"].as_str())
+        .collect();
+    assert_eq!(ids, delivered, "every committed event, and nothing else");
+    eprintln!(
+        "killed 5 times: {} events, {} deliveries, {} repeats (same webhook-id)",
+        events.len(),
+        deliveries.len(),
+        deliveries.len() - events.len()
+    );
+}
+
+fn post_tenant(target: &dyn Target, fixture: &Fixture, body: &Value) -> u16 {
+    target
+        .send(&Request {
+            method: "POST".into(),
+            path: "/v1/tenants".into(),
+            headers: vec![
+                ("X-API-Key".into(), fixture.master_key.clone()),
+                ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
+                ("Content-Type".into(), "application/json".into()),
+            ],
+            body: body.to_string().into_bytes(),
+        })
+        .status
 }
 
 #[test]

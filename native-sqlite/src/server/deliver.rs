@@ -1,5 +1,5 @@
 //! The webhook deliverer of `tenantry serve`: a thread beside the server that claims due
-//! events (a lease, so no event is being delivered twice at once), POSTs each as core signs it,
+//! events (a lease of [`tenantry_core::LEASE_SECONDS`], so no event is being delivered twice at once), POSTs each as core signs it,
 //! and stores what core makes of the outcome. Killed at any moment, it leaves leased events to
 //! be claimed again once their lease runs out: at least once, never lost.
 
@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tenantry_core::{
-    ATTEMPT_TIMEOUT_SECONDS, DueEvent, LEASE_SECONDS, Outcome, RetrySchedule, WebhookSecret,
-    after_attempt, sql, webhook_request,
+    ATTEMPT_TIMEOUT_SECONDS, DueEvent, Outcome, RetrySchedule, WebhookSecret, after_attempt, sql,
+    webhook_request,
 };
 
 use crate::server::Pool;
@@ -16,8 +16,9 @@ use crate::{NativeError, system};
 
 /// How long the deliverer sleeps when nothing is due: the commit-to-delivery delay's floor.
 const POLL: Duration = Duration::from_millis(100);
-/// How many events one claim takes.
-const BATCH: u32 = 32;
+/// How many events one claim takes: few enough that all of them are tried within the lease
+/// (4 × the 10 s timeout < 60 s), so no event's lease runs out while it waits its turn.
+const BATCH: u32 = 4;
 
 /// Where and how events are delivered.
 #[derive(Debug, Clone)]
@@ -28,6 +29,9 @@ pub struct Webhooks {
     pub secret: WebhookSecret,
     /// The retry delays.
     pub schedule: RetrySchedule,
+    /// How long a claim holds its events, in seconds ([`LEASE_SECONDS`] unless a test
+    /// shortens it).
+    pub lease_seconds: i64,
 }
 
 /// Starts the deliverer on its own thread; it runs as long as the process.
@@ -58,7 +62,7 @@ fn deliver_due(
     webhooks: &Webhooks,
 ) -> Result<usize, NativeError> {
     let now = system::now()?;
-    let until = now.plus_seconds(LEASE_SECONDS);
+    let until = now.plus_seconds(webhooks.lease_seconds);
     let due = pool.with(|t| t.store().claim_due_events(now, until, BATCH))??;
     for event in &due {
         let outcome = post(agent, webhooks, event)?;
