@@ -6,3 +6,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/install-edge-tools.sh
 scripts/install-browser-tools.sh
 scripts/install-solver.sh
+scripts/install-python-tools.sh

@@ -29,6 +29,8 @@ pub enum ListKind {
     Tenants = 1,
     /// `GET /v1/api-keys`.
     ApiKeys = 2,
+    /// `GET /v1/events`.
+    Events = 3,
 }
 
 /// A position in a list: after the row with this sequence number (0: from the start).

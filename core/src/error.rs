@@ -66,6 +66,24 @@ pub enum ApiError {
     /// No API key with this id, or one of a tenant the caller may not see (as [`Self::UnknownTenant`]).
     #[error("no API key with this id")]
     UnknownApiKey,
+    /// No event with this id, or one of a tenant the caller may not see (as [`Self::UnknownTenant`]).
+    #[error("no event with this id")]
+    UnknownEvent,
+    /// No invite with this token (or not a token at all): one answer for both.
+    #[error("no invite with this token")]
+    UnknownInvite,
+    /// The invite was accepted already; a token works once.
+    #[error("this invite has been accepted already")]
+    InviteUsed,
+    /// The invite's time ran out; ask the platform to send a new one.
+    #[error("this invite has expired; ask for a new one")]
+    InviteExpired,
+    /// A new invite was asked for, but the owner accepted one already.
+    #[error("the owner has accepted an invite already; there is nothing to send")]
+    OwnerActive,
+    /// A new invite was asked for a tenant without an owner (the platform tenant).
+    #[error("this tenant has no owner to invite")]
+    NoOwner,
     /// A query parameter breaks its rule.
     #[error("query parameter `{parameter}` {problem}")]
     InvalidQuery {
@@ -164,9 +182,15 @@ impl ApiError {
             Self::Unauthenticated => (401, "unauthenticated"),
             Self::TenantMismatch => (403, "tenant_mismatch"),
             Self::Forbidden { .. } | Self::MissingScopes { .. } => (403, "forbidden"),
-            Self::NotFound(_) | Self::UnknownTenant | Self::UnknownApiKey => (404, "not_found"),
+            Self::NotFound(_)
+            | Self::UnknownTenant
+            | Self::UnknownApiKey
+            | Self::UnknownEvent
+            | Self::UnknownInvite => (404, "not_found"),
+            Self::InviteUsed => (409, "invite_used"),
+            Self::InviteExpired => (410, "invite_expired"),
             Self::InvalidQuery { .. } => (400, "invalid_input"),
-            Self::MasterTenant => (409, "conflict"),
+            Self::MasterTenant | Self::OwnerActive | Self::NoOwner => (409, "conflict"),
             Self::PreconditionFailed => (412, "precondition_failed"),
             Self::MethodNotAllowed { .. } => (405, "method_not_allowed"),
             Self::SlugTaken { .. } => (409, "slug_taken"),
@@ -224,6 +248,12 @@ impl ApiError {
             Self::MasterTenant => {
                 details.insert("reason".into(), Value::from("master_tenant"));
             }
+            Self::OwnerActive => {
+                details.insert("reason".into(), Value::from("owner_active"));
+            }
+            Self::NoOwner => {
+                details.insert("reason".into(), Value::from("no_owner"));
+            }
             Self::SlugTaken {
                 reason,
                 suggestions,
@@ -256,6 +286,10 @@ impl ApiError {
             | Self::NotFound(_)
             | Self::UnknownTenant
             | Self::UnknownApiKey
+            | Self::UnknownEvent
+            | Self::UnknownInvite
+            | Self::InviteUsed
+            | Self::InviteExpired
             | Self::PreconditionFailed
             | Self::UnsupportedMediaType
             | Self::Internal(_) => {}

@@ -8,6 +8,7 @@ use crate::action::{Action, Ask, Context, Resource};
 use crate::api_key::{self, hash_secret};
 use crate::authz::{Permit, Policies, Principal};
 use crate::error::{ApiError, SlugConflict};
+use crate::event::{EventType, NewEvent};
 use crate::fields::CreateTenantRequest;
 use crate::model::{Fresh, Tenant, Timestamp};
 use crate::slug;
@@ -396,29 +397,45 @@ fn new_tenant_record(
         created_at: now,
         updated_at: now,
     };
+    let owner = OwnerUser {
+        id: fresh.owner_user_id,
+        tenant_id: tenant.id,
+        email: valid.owner_email.clone(),
+        name: valid.owner_name.clone(),
+        created_at: now,
+    };
+    let (invite, token) = new_invite(&owner, fresh, now);
+    let audit = AuditRecord {
+        resource_id: Some(tenant.id),
+        ..decision.audit("allow", permit.policies.clone())
+    };
+    let events = [
+        NewEvent::of_tenant(audit.id, EventType::TenantCreated, &tenant, now),
+        NewEvent::of_invite(&tenant, &owner, &invite, token),
+    ];
     NewTenantRecord {
-        owner: OwnerUser {
-            id: fresh.owner_user_id,
-            tenant_id: tenant.id,
-            email: valid.owner_email.clone(),
-            name: valid.owner_name.clone(),
-            created_at: now,
-        },
-        invite: Invite {
-            id: fresh.invite_id,
-            tenant_id: tenant.id,
-            user_id: fresh.owner_user_id,
-            email: valid.owner_email.clone(),
-            token_hash: hash_secret(&api_key::hex(&fresh.invite_token)),
-            expires_at: now.plus_seconds(INVITE_TTL_SECONDS),
-            created_at: now,
-        },
-        audit: AuditRecord {
-            resource_id: Some(tenant.id),
-            ..decision.audit("allow", permit.policies.clone())
-        },
+        owner,
+        invite,
+        audit,
+        events,
         tenant,
     }
+}
+
+/// A fresh invite for an owner, valid for [`INVITE_TTL_SECONDS`] from `now`, and its token in
+/// hex (only the token's hash goes into the invite).
+pub(crate) fn new_invite(owner: &OwnerUser, fresh: &Fresh, now: Timestamp) -> (Invite, String) {
+    let token = api_key::hex(&fresh.invite_token);
+    let invite = Invite {
+        id: fresh.invite_id,
+        tenant_id: owner.tenant_id,
+        user_id: owner.id,
+        email: owner.email.clone(),
+        token_hash: hash_secret(&token),
+        expires_at: now.plus_seconds(INVITE_TTL_SECONDS),
+        created_at: now,
+    };
+    (invite, token)
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@ use uuid::Uuid;
 use crate::authz::Policies;
 use crate::cursor::{PageRequest, limit_error};
 use crate::error::ApiError;
+use crate::event::{EventType, parse_id};
+use crate::events::{self, EventQuery};
 use crate::flow::{self, Body, CreateCall, Credentials};
 use crate::keys::{self, KeyBody, KeyQuery};
 use crate::model::{Fresh, Timestamp};
@@ -22,6 +24,10 @@ use crate::validate::MAX_BODY_BYTES;
 pub const TENANTS_PATH: &str = "/v1/tenants";
 /// The API keys' collection: issue and list.
 pub const API_KEYS_PATH: &str = "/v1/api-keys";
+/// The events' collection: list; an event is below it (`/v1/events/evt_…`).
+pub const EVENTS_PATH: &str = "/v1/events";
+/// Accepting an invite: `POST` with the token, no API key.
+pub const ACCEPT_INVITE_PATH: &str = "/v1/invites/accept";
 /// The health route.
 pub const HEALTH_PATH: &str = "/healthz";
 /// The longest path a request may have, in bytes; longer: 414 `uri_too_long`.
@@ -196,6 +202,10 @@ pub async fn handle<S: TenantStore + ?Sized>(
         (Some(Route::ApiKeys), "GET") => call.list_api_keys(store).await,
         (Some(Route::ApiKey(id)), "GET") => call.get_api_key(store, id).await,
         (Some(Route::ApiKey(id)), "DELETE") => call.revoke_api_key(store, id).await,
+        (Some(Route::Events), "GET") => call.list_events(store).await,
+        (Some(Route::AcceptInvite), "POST") => call.accept_invite(store).await,
+        (Some(Route::TenantInvite(id)), "POST") => call.resend_invite(store, id).await,
+        (Some(Route::Event(id)), "GET") => call.get_event(store, id).await,
         (Some(Route::Health), "GET" | "HEAD") => Ok(HttpResponse::ok(
             200,
             Vec::new(),
@@ -215,6 +225,10 @@ enum Route {
     Tenant(Uuid),
     ApiKeys,
     ApiKey(Uuid),
+    Events,
+    Event(Uuid),
+    AcceptInvite,
+    TenantInvite(Uuid),
 }
 
 impl Route {
@@ -225,6 +239,8 @@ impl Route {
             Self::Tenants | Self::ApiKeys => "GET, POST",
             Self::Tenant(_) => "GET, PUT, DELETE",
             Self::ApiKey(_) => "GET, DELETE",
+            Self::Events | Self::Event(_) => "GET",
+            Self::AcceptInvite | Self::TenantInvite(_) => "POST",
         }
     }
 }
@@ -239,9 +255,16 @@ fn route(path: &str) -> Option<Route> {
         HEALTH_PATH => Some(Route::Health),
         TENANTS_PATH => Some(Route::Tenants),
         API_KEYS_PATH => Some(Route::ApiKeys),
+        EVENTS_PATH => Some(Route::Events),
+        ACCEPT_INVITE_PATH => Some(Route::AcceptInvite),
         _ => {
             if let Some(rest) = path.strip_prefix("/v1/tenants/") {
-                id(rest).map(Route::Tenant)
+                match rest.strip_suffix("/invite") {
+                    Some(tenant) => id(tenant).map(Route::TenantInvite),
+                    None => id(rest).map(Route::Tenant),
+                }
+            } else if let Some(rest) = path.strip_prefix("/v1/events/") {
+                parse_id(rest).map(Route::Event)
             } else {
                 path.strip_prefix("/v1/api-keys/")
                     .and_then(id)
@@ -432,6 +455,89 @@ impl Call<'_> {
         )
         .await?;
         Ok(HttpResponse::no_content())
+    }
+
+    async fn list_events<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+    ) -> Result<HttpResponse, ApiError> {
+        let query = Query::parse(self.request.query, &["limit", "cursor", "type"])?;
+        let kind = match query.get("type") {
+            None => None,
+            Some(name) => Some(EventType::parse(name).ok_or(ApiError::InvalidQuery {
+                parameter: "type",
+                problem: "is not an event type (`tenant.created`, `tenant.updated`, \
+                          `tenant.deleted`, `invite.created`, `api_key.created`, \
+                          `api_key.revoked`)",
+            })?),
+        };
+        let query = EventQuery {
+            page: query.page()?,
+            kind,
+        };
+        let (key, tenant) = self.headers();
+        let page = events::list_events(
+            self.policies,
+            store,
+            credentials(&key, &tenant),
+            &query,
+            self.now,
+            &self.fresh,
+        )
+        .await?;
+        json_response(200, Vec::new(), &page)
+    }
+
+    async fn get_event<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+        id: Uuid,
+    ) -> Result<HttpResponse, ApiError> {
+        let (key, tenant) = self.headers();
+        let found = events::get_event(
+            self.policies,
+            store,
+            credentials(&key, &tenant),
+            id,
+            self.now,
+            &self.fresh,
+        )
+        .await?;
+        json_response(200, Vec::new(), &found)
+    }
+
+    async fn accept_invite<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+    ) -> Result<HttpResponse, ApiError> {
+        let content_type = self.request.header("Content-Type");
+        let accepted = crate::invites::accept_invite(
+            store,
+            content_type.as_deref(),
+            self.request.body,
+            self.now,
+            &self.fresh,
+        )
+        .await?;
+        json_response(200, Vec::new(), &accepted)
+    }
+
+    async fn resend_invite<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+        id: Uuid,
+    ) -> Result<HttpResponse, ApiError> {
+        let (key, tenant) = self.headers();
+        let resent = crate::invites::resend_invite(
+            self.policies,
+            store,
+            credentials(&key, &tenant),
+            id,
+            self.now,
+            &self.fresh,
+        )
+        .await?;
+        json_response(202, Vec::new(), &resent)
     }
 
     fn headers(&self) -> (Option<Cow<'_, str>>, Option<Cow<'_, str>>) {

@@ -12,6 +12,7 @@ use crate::api_key::IssuedKey;
 use crate::authz::{Policies, Principal};
 use crate::cursor::{ListKind, Page, PageRequest};
 use crate::error::ApiError;
+use crate::event::{EventType, NewEvent};
 use crate::flow::{self, Credentials, Decision, decide, internal};
 use crate::model::{Fresh, Timestamp};
 use crate::scope::Scope;
@@ -124,11 +125,13 @@ pub async fn create_api_key<S: TenantStore + ?Sized>(
     }
     let issued = IssuedKey::from_random_bytes(fresh.key_bytes());
     let key = NewApiKey::of(&issued, tenant_id, &name, scopes, now);
+    let audit = crate::store::AuditRecord {
+        resource_id: Some(tenant_id),
+        ..decision.audit("allow", permit.policies)
+    };
     let issue = KeyIssue {
-        audit: crate::store::AuditRecord {
-            resource_id: Some(tenant_id),
-            ..decision.audit("allow", permit.policies)
-        },
+        event: NewEvent::of_key(audit.id, EventType::ApiKeyCreated, &key.info(), now),
+        audit,
         key,
     };
     store.insert_api_key(&issue).await.map_err(internal)?;
@@ -198,7 +201,7 @@ pub async fn revoke_api_key<S: TenantStore + ?Sized>(
     fresh: &Fresh,
 ) -> Result<(), ApiError> {
     let principal = flow::caller(store, credentials).await?;
-    let (_, tenant) = visible_key(store, &principal, id).await?;
+    let (key, tenant) = visible_key(store, &principal, id).await?;
     let decision = Decision {
         principal: &principal,
         action: Action::RevokeApiKey,
@@ -207,10 +210,20 @@ pub async fn revoke_api_key<S: TenantStore + ?Sized>(
         audit_id: fresh.audit_id,
     };
     let permit = decide(policies, store, &decision, &Context::Empty).await?;
+    let audit = decision.audit("allow", permit.policies);
+    // Revoking a revoked key changes nothing, so it has no event.
+    let event = key.revoked_at.is_none().then(|| {
+        let revoked = ApiKeyInfo {
+            revoked_at: Some(now),
+            ..key
+        };
+        NewEvent::of_key(audit.id, EventType::ApiKeyRevoked, &revoked, now)
+    });
     let revocation = KeyRevocation {
         key_id: id,
         at: now,
-        audit: decision.audit("allow", permit.policies),
+        audit,
+        event,
     };
     store.revoke_api_key(&revocation).await.map_err(internal)
 }

@@ -13,11 +13,15 @@ pub mod admin;
 mod api_key;
 mod authz;
 mod cursor;
+mod delivery;
 mod email;
 mod error;
+mod event;
+mod events;
 mod fields;
 mod flow;
 pub mod http;
+mod invites;
 mod json;
 mod keys;
 mod memory_store;
@@ -41,9 +45,16 @@ pub use authz::{
     DEFAULT_POLICY_FILES, DEFAULT_SCHEMA, Permit, Policies, PolicyError, PolicyProblem, Principal,
 };
 pub use cursor::{DEFAULT_LIMIT, ListKind, MAX_LIMIT, Page, PageRequest, Position};
+pub use delivery::{
+    ATTEMPT_TIMEOUT_SECONDS, Attempted, DEFAULT_RETRY_DELAYS, DueEvent, LEASE_SECONDS, Outcome,
+    RetrySchedule, SecretError, WebhookRequest, WebhookSecret, after_attempt, webhook_request,
+};
 pub use error::{ApiError, ErrorBody, SlugConflict};
+pub use event::{EventInfo, EventType, NewEvent};
+pub use events::{EventQuery, get_event, list_events};
 pub use fields::CreateTenantRequest;
 pub use flow::{Body, CreateCall, Created, Credentials, create_tenant};
+pub use invites::{Accepted, Resent, accept_invite, resend_invite};
 pub use keys::{
     CreateApiKeyRequest, CreatedKey, KeyBody, KeyQuery, create_api_key, get_api_key, list_api_keys,
     revoke_api_key,

@@ -7,12 +7,14 @@ use std::sync::{Mutex, MutexGuard};
 
 use uuid::Uuid;
 
+use crate::event::{EventInfo, NewEvent};
 use crate::model::{Tenant, Timestamp};
 use crate::slug;
 use crate::store::{
-    ApiKeyInfo, AuditRecord, FoundKey, FoundTenant, KeyIssue, KeyRevocation, MasterTenant,
-    NewApiKey, NewTenantRecord, StoreError, StoredApiKey, StoredTenant, TenantDeletion,
-    TenantStore, TenantUpdate,
+    ApiKeyInfo, AuditRecord, EventFilter, FoundInvite, FoundKey, FoundOwner, FoundTenant, Invite,
+    InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, MasterTenant, NewApiKey,
+    NewTenantRecord, StoreError, StoredApiKey, StoredTenant, TenantDeletion, TenantStore,
+    TenantUpdate,
 };
 
 #[derive(Debug, Clone)]
@@ -30,7 +32,15 @@ struct State {
     users: HashMap<Uuid, Uuid>,
     keys: HashMap<Uuid, Key>,
     records: Vec<NewTenantRecord>,
+    /// Each invited user's current invite, by user id.
+    invites: HashMap<Uuid, Invite>,
+    /// The invites whose tokens were accepted, by id.
+    used_invites: Vec<Uuid>,
+    /// The users who accepted an invite.
+    active_users: Vec<Uuid>,
     audit: Vec<AuditRecord>,
+    /// The outbox, in order, each event with its sequence number and its id.
+    events: Vec<(i64, Uuid, EventInfo)>,
     /// The last sequence numbers given out; never reused, as the databases' counters.
     tenant_seq: i64,
     key_seq: i64,
@@ -63,6 +73,11 @@ impl State {
             row: key,
         };
         self.keys.insert(key.row.key_id, key);
+    }
+
+    fn add_event(&mut self, event: &NewEvent) {
+        let seq = self.events.last().map_or(1, |(seq, _, _)| seq + 1);
+        self.events.push((seq, event.id, event.info()));
     }
 
     fn require_version(&self, id: Uuid, version: i64) -> Result<(), StoreError> {
@@ -174,6 +189,12 @@ impl TenantStore for MemoryStore {
         state.insert(record.tenant.clone())?;
         state.users.insert(record.owner.id, record.tenant.id);
         state.audit.push(record.audit.clone());
+        for event in &record.events {
+            state.add_event(event);
+        }
+        state
+            .invites
+            .insert(record.invite.user_id, record.invite.clone());
         state.records.push(record.clone());
         Ok(())
     }
@@ -253,6 +274,7 @@ impl TenantStore for MemoryStore {
             stored.version += 1;
         }
         state.audit.push(update.audit.clone());
+        state.add_event(&update.event);
         Ok(())
     }
 
@@ -264,6 +286,7 @@ impl TenantStore for MemoryStore {
         state.users.retain(|_, tenant| *tenant != id);
         state.keys.retain(|_, key| key.row.tenant_id != id);
         state.audit.push(deletion.audit.clone());
+        state.add_event(&deletion.event);
         Ok(())
     }
 
@@ -271,6 +294,7 @@ impl TenantStore for MemoryStore {
         let mut state = self.lock()?;
         state.add_key(issue.key.clone(), false);
         state.audit.push(issue.audit.clone());
+        state.add_event(&issue.event);
         Ok(())
     }
 
@@ -280,6 +304,96 @@ impl TenantStore for MemoryStore {
             key.revoked_at.get_or_insert(revocation.at);
         }
         state.audit.push(revocation.audit.clone());
+        if let Some(event) = &revocation.event {
+            state.add_event(event);
+        }
+        Ok(())
+    }
+
+    async fn event(&self, id: Uuid) -> Result<Option<EventInfo>, StoreError> {
+        let state = self.lock()?;
+        Ok(state
+            .events
+            .iter()
+            .find(|(_, event_id, _)| *event_id == id)
+            .map(|(_, _, event)| event.clone()))
+    }
+
+    async fn events_after(
+        &self,
+        after: i64,
+        limit: u32,
+        filter: EventFilter,
+    ) -> Result<Vec<(i64, EventInfo)>, StoreError> {
+        let state = self.lock()?;
+        Ok(state
+            .events
+            .iter()
+            .filter(|(seq, _, event)| {
+                *seq > after
+                    && filter.tenant_id.is_none_or(|id| id == event.tenant_id)
+                    && filter.kind.is_none_or(|kind| kind.name() == event.kind)
+            })
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|(seq, _, event)| (*seq, event.clone()))
+            .collect())
+    }
+
+    async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError> {
+        let state = self.lock()?;
+        Ok(state
+            .invites
+            .values()
+            .find(|invite| {
+                invite.token_hash == token_hash && state.tenants.contains_key(&invite.tenant_id)
+            })
+            .map(|invite| FoundInvite {
+                id: invite.id,
+                tenant_id: invite.tenant_id,
+                user_id: invite.user_id,
+                email: invite.email.clone(),
+                token_hash: invite.token_hash.clone(),
+                expires_at: invite.expires_at,
+                used: state.used_invites.contains(&invite.id),
+            }))
+    }
+
+    async fn accept_invite(&self, acceptance: &InviteAcceptance) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        if state.used_invites.contains(&acceptance.invite_id) {
+            return Err(StoreError::Stale);
+        }
+        state.used_invites.push(acceptance.invite_id);
+        state.active_users.push(acceptance.user_id);
+        state.audit.push(acceptance.audit.clone());
+        state.add_event(&acceptance.event);
+        Ok(())
+    }
+
+    async fn owner(&self, user_id: Uuid) -> Result<Option<FoundOwner>, StoreError> {
+        let state = self.lock()?;
+        Ok(state
+            .records
+            .iter()
+            .map(|record| &record.owner)
+            .find(|owner| owner.id == user_id && state.users.contains_key(&user_id))
+            .map(|owner| FoundOwner {
+                id: owner.id,
+                email: owner.email.clone(),
+                name: owner.name.clone(),
+                invited: !state.active_users.contains(&owner.id),
+            }))
+    }
+
+    async fn renew_invite(&self, renewal: &InviteRenewal) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        let user = renewal.invite.user_id;
+        if state.active_users.contains(&user) || !state.users.contains_key(&user) {
+            return Err(StoreError::Stale);
+        }
+        state.invites.insert(user, renewal.invite.clone());
+        state.audit.push(renewal.audit.clone());
+        state.add_event(&renewal.event);
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use crate::api_key::IssuedKey;
+use crate::event::{EventInfo, EventType, NewEvent};
 use crate::model::{Tenant, Timestamp};
 
 /// What a store can answer besides data.
@@ -112,6 +113,8 @@ pub struct NewTenantRecord {
     pub invite: Invite,
     /// The audit record of the decision.
     pub audit: AuditRecord,
+    /// Its events: `tenant.created`, then `invite.created`.
+    pub events: [NewEvent; 2],
 }
 
 /// A stored API key row to insert.
@@ -219,6 +222,8 @@ pub struct TenantUpdate {
     pub read_version: i64,
     /// The audit record.
     pub audit: AuditRecord,
+    /// Its event.
+    pub event: NewEvent,
 }
 
 /// The delete of a tenant and everything of it (users, invites, keys); audit records stay.
@@ -230,6 +235,8 @@ pub struct TenantDeletion {
     pub read_version: i64,
     /// The audit record.
     pub audit: AuditRecord,
+    /// Its event.
+    pub event: NewEvent,
 }
 
 /// A key issued through the API, with its audit record.
@@ -239,6 +246,8 @@ pub struct KeyIssue {
     pub key: NewApiKey,
     /// The audit record.
     pub audit: AuditRecord,
+    /// Its event.
+    pub event: NewEvent,
 }
 
 /// A key's revocation, with its audit record.
@@ -250,6 +259,8 @@ pub struct KeyRevocation {
     pub at: Timestamp,
     /// The audit record.
     pub audit: AuditRecord,
+    /// Its event; `None` when the key was revoked already (nothing changes).
+    pub event: Option<NewEvent>,
 }
 
 /// The platform (master) tenant row: it has no owner user.
@@ -280,6 +291,75 @@ impl MasterTenant {
     }
 }
 
+/// An invite found by its token's hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundInvite {
+    /// The invite's id.
+    pub id: Uuid,
+    /// Its tenant.
+    pub tenant_id: Uuid,
+    /// The invited user.
+    pub user_id: Uuid,
+    /// The invited address.
+    pub email: String,
+    /// Hex SHA-256 of its token, as stored.
+    pub token_hash: String,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+    /// Whether it was accepted already.
+    pub used: bool,
+}
+
+/// An invite's acceptance: the invite used, its user active, the audit record and the event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteAcceptance {
+    /// The invite; the write fails with [`StoreError::Stale`] if it was used meanwhile.
+    pub invite_id: Uuid,
+    /// Its user, made `active`.
+    pub user_id: Uuid,
+    /// When.
+    pub at: Timestamp,
+    /// The audit record.
+    pub audit: AuditRecord,
+    /// The `invite.accepted` event.
+    pub event: NewEvent,
+}
+
+/// A tenant's owner as an invite needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundOwner {
+    /// The user's id.
+    pub id: Uuid,
+    /// Its address.
+    pub email: String,
+    /// Its name.
+    pub name: String,
+    /// Whether it is still `invited` (has accepted no invite).
+    pub invited: bool,
+}
+
+/// A new invite for an owner still `invited`: the old ones are deleted (their tokens then
+/// answer as unknown), the new one stored, with the audit record and `invite.created`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteRenewal {
+    /// The new invite; the write fails with [`StoreError::Stale`] if its user is no longer
+    /// `invited`.
+    pub invite: Invite,
+    /// The audit record.
+    pub audit: AuditRecord,
+    /// The `invite.created` event, with the new token.
+    pub event: NewEvent,
+}
+
+/// Which events a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventFilter {
+    /// Only this tenant's; every tenant's when `None`.
+    pub tenant_id: Option<Uuid>,
+    /// Only this type; every type when `None`.
+    pub kind: Option<EventType>,
+}
+
 /// The storage port. Adapters implement it and hold no rule of their own.
 ///
 /// The futures carry no `Send` bound so that D1's (single-threaded, JS-backed) futures fit.
@@ -294,7 +374,7 @@ pub trait TenantStore {
     /// Which of `candidates` (lowercase slugs) are used by existing tenants.
     async fn slugs_in_use(&self, candidates: &[String]) -> Result<Vec<String>, StoreError>;
 
-    /// Writes the tenant, owner, invite and audit record atomically. A unique-slug violation is
+    /// Writes the tenant, owner, invite, audit record and events atomically. A unique-slug violation is
     /// [`StoreError::SlugTaken`] and leaves nothing behind.
     async fn insert_tenant(&self, record: &NewTenantRecord) -> Result<(), StoreError>;
 
@@ -322,18 +402,44 @@ pub trait TenantStore {
         limit: u32,
     ) -> Result<Vec<(i64, ApiKeyInfo)>, StoreError>;
 
-    /// Writes an update and its audit record atomically, or nothing ([`StoreError::Stale`]).
+    /// Writes an update, its audit record and its event atomically, or nothing ([`StoreError::Stale`]).
     async fn update_tenant(&self, update: &TenantUpdate) -> Result<(), StoreError>;
 
-    /// Deletes a tenant with its users, invites and keys, and writes the audit record,
+    /// Deletes a tenant with its users, invites and keys, and writes the audit record and event,
     /// atomically, or nothing ([`StoreError::Stale`]).
     async fn delete_tenant(&self, deletion: &TenantDeletion) -> Result<(), StoreError>;
 
-    /// Stores a key and its audit record atomically.
+    /// Stores a key, its audit record and its event atomically.
     async fn insert_api_key(&self, issue: &KeyIssue) -> Result<(), StoreError>;
 
-    /// Revokes a key (keeping an earlier revocation time) and writes the audit record atomically.
+    /// Revokes a key (keeping an earlier revocation time) and writes the audit record and event atomically.
     async fn revoke_api_key(&self, revocation: &KeyRevocation) -> Result<(), StoreError>;
+
+    /// The event with this id, as the API shows it.
+    async fn event(&self, id: Uuid) -> Result<Option<EventInfo>, StoreError>;
+
+    /// Up to `limit` events passing `filter` with a sequence number above `after`, in that
+    /// order, each with its number.
+    async fn events_after(
+        &self,
+        after: i64,
+        limit: u32,
+        filter: EventFilter,
+    ) -> Result<Vec<(i64, EventInfo)>, StoreError>;
+
+    /// The invite whose token has this hash.
+    async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError>;
+
+    /// Writes an acceptance atomically, or nothing ([`StoreError::Stale`]) if the invite was
+    /// used since it was read.
+    async fn accept_invite(&self, acceptance: &InviteAcceptance) -> Result<(), StoreError>;
+
+    /// The user with this id, as an owner's invite needs it.
+    async fn owner(&self, user_id: Uuid) -> Result<Option<FoundOwner>, StoreError>;
+
+    /// Replaces the user's invites with a new one atomically, or nothing
+    /// ([`StoreError::Stale`]) if the user is no longer `invited`.
+    async fn renew_invite(&self, renewal: &InviteRenewal) -> Result<(), StoreError>;
 
     /// Writes the audit record of a denied attempt.
     async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError>;

@@ -7,6 +7,7 @@ use crate::action::{Action, Ask, Context, Resource, TenantRef};
 use crate::authz::{Policies, Principal};
 use crate::cursor::{ListKind, Page, PageRequest};
 use crate::error::ApiError;
+use crate::event::{EventType, NewEvent};
 use crate::flow::{self, Credentials, Decision, decide, internal};
 use crate::model::{Fresh, Tenant, Timestamp};
 use crate::store::{FoundTenant, StoreError, TenantDeletion, TenantStore, TenantUpdate};
@@ -212,10 +213,12 @@ async fn plan_update<S: TenantStore + ?Sized>(
         updated_at: now,
         ..next
     };
+    let audit = decision.audit("allow", permit.policies);
     let update = TenantUpdate {
+        event: NewEvent::of_tenant(audit.id, EventType::TenantUpdated, &next, now),
         tenant: next.clone(),
         read_version: found.stored.version,
-        audit: decision.audit("allow", permit.policies),
+        audit,
     };
     Ok(Planned::Write(
         Box::new(update),
@@ -253,10 +256,12 @@ pub async fn delete_tenant<S: TenantStore + ?Sized>(
             );
         }
         check_if_match(if_match, found.stored.version)?;
+        let audit = decision.audit("allow", permit.policies);
         let deletion = TenantDeletion {
             tenant_id: id,
             read_version: found.stored.version,
-            audit: decision.audit("allow", permit.policies),
+            event: NewEvent::of_tenant(audit.id, EventType::TenantDeleted, tenant, now),
+            audit,
         };
         match store.delete_tenant(&deletion).await {
             Ok(()) => return Ok(()),

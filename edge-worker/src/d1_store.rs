@@ -1,13 +1,14 @@
 //! The storage port over D1: core's SQL, bound and run through the `DB` binding.
 
 use serde::de::DeserializeOwned;
-use tenantry_core::Tenant;
 use tenantry_core::sql::{self, Row, SqlStatement, SqlValue};
 use tenantry_core::store::{
-    ApiKeyInfo, AuditRecord, FoundKey, FoundTenant, KeyIssue, KeyRevocation, NewTenantRecord,
-    StoredApiKey, TenantDeletion, TenantUpdate,
+    ApiKeyInfo, AuditRecord, EventFilter, FoundInvite, FoundKey, FoundOwner, FoundTenant,
+    InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, NewTenantRecord, StoredApiKey,
+    TenantDeletion, TenantUpdate,
 };
 use tenantry_core::store::{StoreError, TenantStore};
+use tenantry_core::{EventInfo, Tenant};
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 use worker::d1::serde_wasm_bindgen;
@@ -136,6 +137,39 @@ impl TenantStore for D1Store {
 
     async fn revoke_api_key(&self, revocation: &KeyRevocation) -> Result<(), StoreError> {
         self.batch(&sql::revoke_key_audited(revocation)).await
+    }
+
+    async fn event(&self, id: Uuid) -> Result<Option<EventInfo>, StoreError> {
+        let rows: Vec<Row> = self.rows(&sql::find_event(id)).await?;
+        sql::found_event(&rows)
+    }
+
+    async fn events_after(
+        &self,
+        after: i64,
+        limit: u32,
+        filter: EventFilter,
+    ) -> Result<Vec<(i64, EventInfo)>, StoreError> {
+        let rows: Vec<Row> = self.rows(&sql::events_after(after, limit, filter)).await?;
+        sql::listed_events(&rows)
+    }
+
+    async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError> {
+        let rows: Vec<Row> = self.rows(&sql::find_invite(token_hash)).await?;
+        sql::found_invite(&rows)
+    }
+
+    async fn accept_invite(&self, acceptance: &InviteAcceptance) -> Result<(), StoreError> {
+        self.batch(&sql::accept_invite(acceptance)).await
+    }
+
+    async fn owner(&self, user_id: Uuid) -> Result<Option<FoundOwner>, StoreError> {
+        let rows: Vec<Row> = self.rows(&sql::find_owner(user_id)).await?;
+        sql::found_owner(&rows)
+    }
+
+    async fn renew_invite(&self, renewal: &InviteRenewal) -> Result<(), StoreError> {
+        self.batch(&sql::renew_invite(renewal)).await
     }
 
     async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError> {

@@ -37,8 +37,8 @@ use tenantry_core::sql;
 use tenantry_core::store::ApiKeyInfo;
 use tenantry_core::{
     ApiError, Body, CreateApiKeyRequest, CreateCall, CreateTenantRequest, Created, CreatedKey,
-    Credentials, KeyBody, KeyQuery, Page, Policies, PolicyError, Tenant, TenantQuery, UpdateBody,
-    UpdateCall, UpdateTenantRequest, Versioned,
+    Credentials, EventInfo, EventQuery, KeyBody, KeyQuery, Page, Policies, PolicyError, Tenant,
+    TenantQuery, UpdateBody, UpdateCall, UpdateTenantRequest, Versioned,
 };
 use uuid::Uuid;
 
@@ -260,6 +260,44 @@ impl Tenantry {
         let (now, fresh) = inputs()?;
         let credentials = credentials(api_key, tenant_id);
         pollster::block_on(tenantry_core::get_api_key(
+            &self.policies,
+            &self.store,
+            credentials,
+            id,
+            now,
+            &fresh,
+        ))
+    }
+
+    /// Lists the events the key sees, as `GET /v1/events`.
+    pub fn list_events(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        query: &EventQuery,
+    ) -> Result<Page<EventInfo>, ApiError> {
+        let (now, fresh) = inputs()?;
+        let credentials = credentials(api_key, tenant_id);
+        pollster::block_on(tenantry_core::list_events(
+            &self.policies,
+            &self.store,
+            credentials,
+            query,
+            now,
+            &fresh,
+        ))
+    }
+
+    /// Reads one event with its delivery state, as `GET /v1/events/{id}`.
+    pub fn get_event(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        id: Uuid,
+    ) -> Result<EventInfo, ApiError> {
+        let (now, fresh) = inputs()?;
+        let credentials = credentials(api_key, tenant_id);
+        pollster::block_on(tenantry_core::get_event(
             &self.policies,
             &self.store,
             credentials,

@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use tenantry_core::{Policies, Scope};
+use tenantry_core::{Policies, RetrySchedule, Scope, WebhookSecret};
 use tenantry_native::admin::Bootstrapped;
 use tenantry_native::admin::{self, AdminChange};
-use tenantry_native::server::{self, Assets, Pool, REPOSITORY_ASSETS};
+use tenantry_native::server::{self, Assets, Pool, REPOSITORY_ASSETS, Webhooks};
 use tenantry_native::{NativeError, SqliteStore, Tenantry};
 use tenantry_policy_verify::{PolicySource, VerifyError};
 use uuid::Uuid;
@@ -43,6 +43,21 @@ enum Command {
         /// repository's `edge-worker/public` once built. Without one, `/` says how to build it.
         #[arg(long, value_name = "DIR")]
         assets: Option<PathBuf>,
+        /// Deliver every event to this endpoint (`http://…`) by Standard Webhooks, signed with
+        /// the secret of `--webhook-secret-file` or `TENANTRY_WEBHOOK_SECRET` (never a flag
+        /// value, which `ps` would show). Without it, events wait in the outbox.
+        #[arg(long, value_name = "URL")]
+        webhook_url: Option<String>,
+        /// A file holding the endpoint's `whsec_…` secret.
+        #[arg(long, value_name = "FILE")]
+        webhook_secret_file: Option<PathBuf>,
+        /// The delays between attempts in seconds, comma-separated; the contract's schedule
+        /// (0,5,300,1800,7200,18000,36000,36000) unless given (tests shorten it).
+        #[arg(long, value_name = "SECONDS,...", value_delimiter = ',')]
+        webhook_retry_delays: Option<Vec<i64>>,
+        /// How long a delivery holds its events, in seconds; for the crash tests only.
+        #[arg(long, hide = true, default_value_t = tenantry_core::LEASE_SECONDS)]
+        webhook_lease: i64,
     },
     /// Work with the Cedar policies.
     #[command(subcommand)]
@@ -126,7 +141,24 @@ fn run(cli: Cli) -> Result<(), NativeError> {
         Command::Keys(KeysCommand::Revoke { target, key_id }) => {
             apply(target, &admin::revoke_key(key_id)?)
         }
-        Command::Serve { db, listen, assets } => serve(db, listen, assets),
+        Command::Serve {
+            db,
+            listen,
+            assets,
+            webhook_url,
+            webhook_secret_file,
+            webhook_retry_delays,
+            webhook_lease,
+        } => {
+            let webhooks = webhook_url
+                .map(|url| webhooks(url, webhook_secret_file, webhook_retry_delays))
+                .transpose()?
+                .map(|webhooks| Webhooks {
+                    lease_seconds: webhook_lease.max(1),
+                    ..webhooks
+                });
+            serve(db, listen, assets, webhooks)
+        }
         Command::Policies(PoliciesCommand::Verify { policies }) => verify(policies.as_deref()),
     }
 }
@@ -175,10 +207,49 @@ fn print_json(value: &serde_json::Value) -> Result<(), NativeError> {
 /// The database `serve` uses when given none; it is bootstrapped on first start.
 const DEFAULT_DB: &str = "tenantry.db";
 
+/// The environment variable holding the webhook secret when no file is given.
+const SECRET_VARIABLE: &str = "TENANTRY_WEBHOOK_SECRET";
+
+/// The deliverer's settings, the secret read from its file or the environment.
+fn webhooks(
+    url: String,
+    secret_file: Option<PathBuf>,
+    delays: Option<Vec<i64>>,
+) -> Result<Webhooks, NativeError> {
+    let text = match secret_file {
+        Some(file) => std::fs::read_to_string(&file)
+            .map_err(|e| NativeError::System(format!("cannot read `{}`: {e}", file.display())))?,
+        None => std::env::var(SECRET_VARIABLE).map_err(|_| {
+            NativeError::System(format!(
+                "--webhook-url needs a secret: --webhook-secret-file FILE or {SECRET_VARIABLE}"
+            ))
+        })?,
+    };
+    let secret = WebhookSecret::parse(&text).map_err(|e| NativeError::System(e.to_string()))?;
+    let schedule = match delays {
+        None => RetrySchedule::default(),
+        Some(delays) => RetrySchedule::new(delays).ok_or_else(|| {
+            NativeError::System("--webhook-retry-delays takes whole seconds, at least one".into())
+        })?,
+    };
+    if !url.starts_with("http://") {
+        return Err(NativeError::System(format!(
+            "--webhook-url `{url}` must be http:// (put a TLS proxy in front for https)"
+        )));
+    }
+    Ok(Webhooks {
+        url,
+        secret,
+        schedule,
+        lease_seconds: tenantry_core::LEASE_SECONDS,
+    })
+}
+
 fn serve(
     db: Option<PathBuf>,
     listen: SocketAddr,
     assets: Option<PathBuf>,
+    webhooks: Option<Webhooks>,
 ) -> Result<(), NativeError> {
     let assets = console_assets(assets)?;
     let policies = Arc::new(Policies::embedded()?);
@@ -202,6 +273,9 @@ fn serve(
     }
     drop(first);
     let pool = Arc::new(Pool::open(db, policies)?.with_assets(assets));
+    if let Some(webhooks) = webhooks {
+        server::spawn_deliverer(pool.clone(), webhooks);
+    }
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(16)

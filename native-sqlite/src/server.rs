@@ -3,6 +3,7 @@
 //! refuses, its timeouts and its limits are written down in `docs/http.md`.
 
 mod assets;
+mod deliver;
 mod exchange;
 mod listen;
 
@@ -15,6 +16,7 @@ use crate::sqlite_store::WriteGate;
 use crate::{NativeError, SqliteStore, Tenantry};
 
 pub use assets::{Assets, REPOSITORY_ASSETS};
+pub use deliver::{Webhooks, spawn as spawn_deliverer};
 pub use listen::{Limits, Listener, serve};
 
 /// A pool of connections to one database file, each a [`Tenantry`] sharing the policies and

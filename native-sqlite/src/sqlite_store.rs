@@ -5,13 +5,14 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
-use tenantry_core::Tenant;
 use tenantry_core::admin::{AdminError, Change};
 use tenantry_core::sql::{self, Row, SqlStatement, SqlValue};
 use tenantry_core::store::{
-    ApiKeyInfo, AuditRecord, FoundKey, FoundTenant, KeyIssue, KeyRevocation, NewTenantRecord,
-    StoreError, StoredApiKey, TenantDeletion, TenantStore, TenantUpdate,
+    ApiKeyInfo, AuditRecord, EventFilter, FoundInvite, FoundKey, FoundOwner, FoundTenant,
+    InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, NewTenantRecord, StoreError,
+    StoredApiKey, TenantDeletion, TenantStore, TenantUpdate,
 };
+use tenantry_core::{DueEvent, EventInfo, Tenant};
 use uuid::Uuid;
 
 use crate::migrations;
@@ -106,6 +107,21 @@ impl SqliteStore {
             execute(&tx, statement).map_err(store_error)?;
         }
         tx.commit().map_err(store_error).map(Ok)
+    }
+
+    /// Leases the events due at `now` until `until` for delivery, up to `limit` (a write, so
+    /// it queues at the gate as others do).
+    pub fn claim_due_events(
+        &self,
+        now: tenantry_core::Timestamp,
+        until: tenantry_core::Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DueEvent>, StoreError> {
+        let _turn = self
+            .gate
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        sql::claimed_events(&self.rows(&sql::claim_due_events(now, until, limit))?)
     }
 
     /// The rows of a query, each column as it is stored.
@@ -282,6 +298,35 @@ impl TenantStore for SqliteStore {
 
     async fn revoke_api_key(&self, revocation: &KeyRevocation) -> Result<(), StoreError> {
         self.execute_atomically(&sql::revoke_key_audited(revocation))
+    }
+
+    async fn event(&self, id: Uuid) -> Result<Option<EventInfo>, StoreError> {
+        sql::found_event(&self.rows(&sql::find_event(id))?)
+    }
+
+    async fn events_after(
+        &self,
+        after: i64,
+        limit: u32,
+        filter: EventFilter,
+    ) -> Result<Vec<(i64, EventInfo)>, StoreError> {
+        sql::listed_events(&self.rows(&sql::events_after(after, limit, filter))?)
+    }
+
+    async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError> {
+        sql::found_invite(&self.rows(&sql::find_invite(token_hash))?)
+    }
+
+    async fn accept_invite(&self, acceptance: &InviteAcceptance) -> Result<(), StoreError> {
+        self.execute_atomically(&sql::accept_invite(acceptance))
+    }
+
+    async fn owner(&self, user_id: Uuid) -> Result<Option<FoundOwner>, StoreError> {
+        sql::found_owner(&self.rows(&sql::find_owner(user_id))?)
+    }
+
+    async fn renew_invite(&self, renewal: &InviteRenewal) -> Result<(), StoreError> {
+        self.execute_atomically(&sql::renew_invite(renewal))
     }
 
     async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError> {

@@ -1,5 +1,5 @@
 //! What the SQLite store writes for the lifecycle: a delete takes the tenant's users, invites and
-//! keys with it and leaves the audit; a stale write changes nothing at all.
+//! keys with it and leaves the audit and the events; a stale write changes nothing at all.
 
 #![expect(
     clippy::unwrap_used,
@@ -68,6 +68,15 @@ fn a_delete_takes_everything_of_the_tenant_and_keeps_the_audit() {
         ),
         3
     );
+    // The tenant's events stay with the audit, one per change, the stale delete none.
+    assert_eq!(
+        count(
+            &tenantry,
+            "SELECT count(*) FROM events WHERE type IN ('tenant.created', 'invite.created', \
+             'api_key.created', 'tenant.deleted')"
+        ),
+        4
+    );
     assert_eq!(
         count(&tenantry, "SELECT count(*) FROM write_preconditions"),
         0
@@ -116,11 +125,18 @@ fn the_store_refuses_a_write_computed_from_an_old_version_whole() {
     let read = tenantry
         .get_tenant(&master.api_key, &platform, master.tenant_id)
         .unwrap();
+    let sneaky = tenantry_core::Tenant {
+        name: "Sneaky".into(),
+        ..read.tenant.clone()
+    };
     let update = TenantUpdate {
-        tenant: tenantry_core::Tenant {
-            name: "Sneaky".into(),
-            ..read.tenant.clone()
-        },
+        event: tenantry_core::NewEvent::of_tenant(
+            uuid::Uuid::from_u128(9),
+            tenantry_core::EventType::TenantUpdated,
+            &sneaky,
+            read.tenant.created_at,
+        ),
+        tenant: sneaky,
         read_version: 7,
         audit: AuditRecord {
             id: uuid::Uuid::from_u128(9),
@@ -136,6 +152,7 @@ fn the_store_refuses_a_write_computed_from_an_old_version_whole() {
     let written = pollster::block_on(tenantry.store().update_tenant(&update));
     assert_eq!(written, Err(tenantry_core::store::StoreError::Stale));
     assert_eq!(count(&tenantry, "SELECT count(*) FROM audit_log"), 0);
+    assert_eq!(count(&tenantry, "SELECT count(*) FROM events"), 0);
     assert_eq!(
         count(
             &tenantry,

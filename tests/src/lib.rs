@@ -11,6 +11,7 @@
 )]
 
 pub mod cases;
+pub mod events;
 pub mod fixture;
 pub mod http_client;
 pub mod lifecycle;

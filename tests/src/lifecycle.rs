@@ -12,7 +12,13 @@ use crate::fixture::Fixture;
 use crate::{Request, Response, Target};
 
 /// A request by `key` of `tenant`.
-fn call(key: &str, tenant: &str, method: &str, path: &str, body: Option<&Value>) -> Request {
+pub(crate) fn call(
+    key: &str,
+    tenant: &str,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Request {
     let mut headers = vec![
         ("X-API-Key".to_owned(), key.to_owned()),
         ("X-Tenant-ID".to_owned(), tenant.to_owned()),

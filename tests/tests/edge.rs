@@ -15,4 +15,5 @@ fn every_case_then_the_races_on_the_edge_worker() {
     race_for_one_derived_slug(&target, &fixture, "Derived Race Edge");
     // The same 1,000 tenants to page as natively: local workerd creates them in seconds.
     tenantry_conformance::lifecycle::run_all(&target, &fixture, 1000);
+    tenantry_conformance::events::run_all(&target, &fixture);
 }

@@ -66,19 +66,25 @@ fn sixteen_racers_for_one_slug_over_http() {
 }
 
 #[test]
-fn the_lifecycle_on_the_memory_store() {
+fn the_lifecycle_and_its_events_on_the_memory_store() {
     let target = MemoryTarget::new();
-    tenantry_conformance::lifecycle::run_all(&target, &Fixture::set_up(&target), 1000);
+    let fixture = Fixture::set_up(&target);
+    tenantry_conformance::lifecycle::run_all(&target, &fixture, 1000);
+    tenantry_conformance::events::run_all(&target, &fixture);
 }
 
 #[test]
-fn the_lifecycle_in_process() {
+fn the_lifecycle_and_its_events_in_process() {
     let target = InProcessTarget::new();
-    tenantry_conformance::lifecycle::run_all(&target, &Fixture::set_up(&target), 1000);
+    let fixture = Fixture::set_up(&target);
+    tenantry_conformance::lifecycle::run_all(&target, &fixture, 1000);
+    tenantry_conformance::events::run_all(&target, &fixture);
 }
 
 #[test]
-fn the_lifecycle_over_http() {
+fn the_lifecycle_and_its_events_over_http() {
     let target = native_http::start();
-    tenantry_conformance::lifecycle::run_all(&target, &Fixture::set_up(&target), 1000);
+    let fixture = Fixture::set_up(&target);
+    tenantry_conformance::lifecycle::run_all(&target, &fixture, 1000);
+    tenantry_conformance::events::run_all(&target, &fixture);
 }

@@ -6,13 +6,18 @@ mod rows;
 
 use uuid::Uuid;
 
+use crate::delivery::Attempted;
+use crate::event::NewEvent;
 use crate::model::{Tenant, Timestamp};
 use crate::store::{
-    AuditRecord, KeyIssue, KeyRevocation, MasterTenant, NewApiKey, NewTenantRecord, OwnerUser,
-    TenantDeletion, TenantUpdate,
+    AuditRecord, EventFilter, Invite, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation,
+    MasterTenant, NewApiKey, NewTenantRecord, OwnerUser, TenantDeletion, TenantUpdate,
 };
 
-pub use rows::{Row, found_api_key, found_key_info, found_tenant, listed_keys, listed_tenants};
+pub use rows::{
+    Row, claimed_events, found_api_key, found_event, found_invite, found_key_info, found_owner,
+    found_tenant, listed_events, listed_keys, listed_tenants,
+};
 
 /// A value bound to a statement parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +133,63 @@ macro_rules! key_columns {
     };
 }
 
+/// The columns of an event as the API shows it, in the order `rows` reads them.
+macro_rules! event_columns {
+    () => {
+        "e.id, e.type, e.tenant_id, e.created_at, e.data, e.attempts, e.delivered_at, \
+         e.next_attempt_at, e.last_error"
+    };
+}
+
+/// One event. Parameter: its id.
+pub const FIND_EVENT: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM events e WHERE e.id = ?1"
+);
+
+/// A page of events by sequence (on `events_seq`, or `events_tenant_seq` for one tenant's).
+/// Parameters: the last sequence number seen, how many, a tenant id (or `NULL`), a type (or
+/// `NULL`).
+pub const EVENTS_AFTER: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    ", e.seq FROM events e WHERE e.seq > ?1 AND (?3 IS NULL OR e.tenant_id = ?3) \
+     AND (?4 IS NULL OR e.type = ?4) ORDER BY e.seq LIMIT ?2"
+);
+
+/// Claims up to `?3` events due at `?1` whose lease (if any) has run out, leasing them until
+/// `?2`, and answers them: id, type, created_at, data, invite_token, attempts. One statement, so
+/// two deliverers never claim one event at once.
+pub const CLAIM_DUE_EVENTS: &str = "UPDATE events SET lease_until = ?2 WHERE id IN (\
+     SELECT id FROM events WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?1 \
+     AND (lease_until IS NULL OR lease_until <= ?1) ORDER BY next_attempt_at LIMIT ?3) \
+     RETURNING id, type, created_at, data, invite_token, attempts";
+
+/// Stores an attempt's outcome and ends the lease; a delivered event drops its invite token.
+/// Parameters: id, attempts, delivered_at, next_attempt_at, last_error.
+const RECORD_ATTEMPT: &str = "UPDATE events SET attempts = ?2, delivered_at = ?3, \
+     next_attempt_at = ?4, last_error = ?5, lease_until = NULL, \
+     invite_token = CASE WHEN ?3 IS NULL THEN invite_token END WHERE id = ?1";
+
+/// The invite with a token hash. Columns: id, tenant_id, user_id, email, token_hash, expires_at,
+/// used (0 or 1).
+pub const FIND_INVITE: &str = "SELECT i.id, i.tenant_id, i.user_id, i.email, i.token_hash, \
+     i.expires_at, i.used_at IS NOT NULL FROM invites i WHERE i.token_hash = ?1";
+/// Holds only while invite `?1` is unused; see `write_preconditions`.
+const REQUIRE_UNUSED: &str = "INSERT INTO write_preconditions (held) \
+     VALUES (coalesce((SELECT used_at IS NULL FROM invites WHERE id = ?1), 0))";
+const USE_INVITE: &str = "UPDATE invites SET used_at = ?2 WHERE id = ?1";
+const ACTIVATE_USER: &str = "UPDATE users SET status = 'active', updated_at = ?2 WHERE id = ?1";
+
+/// A user as an owner's invite needs it. Columns: id, email, name, invited (0 or 1).
+pub const FIND_OWNER: &str =
+    "SELECT u.id, u.email, u.name, u.status = 'invited' FROM users u WHERE u.id = ?1";
+/// Holds only while user `?1` is still `invited`; see `write_preconditions`.
+const REQUIRE_INVITED: &str = "INSERT INTO write_preconditions (held) \
+     VALUES (coalesce((SELECT status = 'invited' FROM users WHERE id = ?1), 0))";
+const DELETE_USER_INVITES: &str = "DELETE FROM invites WHERE user_id = ?1";
+
 /// A tenant, its version, and whether user `?2` is one of its users. Parameters: the tenant id,
 /// the user id (or `NULL`).
 pub const FIND_TENANT: &str = concat!(
@@ -199,6 +261,10 @@ const INSERT_INVITE: &str = "INSERT INTO invites (id, tenant_id, user_id, email,
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 const INSERT_AUDIT: &str = "INSERT INTO audit_log (id, at, actor_key_id, actor_tenant_id, action, resource_id, \
      decision, policies) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+/// Due at once: `next_attempt_at` is the time of the change.
+const INSERT_EVENT: &str = "INSERT INTO events (id, type, tenant_id, created_at, data, invite_token, \
+     next_attempt_at, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?4, \
+     (SELECT value FROM sequences WHERE name = 'events'))";
 const INSERT_API_KEY: &str = "INSERT INTO api_keys (id, tenant_id, secret_hash, name, scopes, created_at, seq) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT value FROM sequences WHERE name = 'api_keys'))";
 
@@ -223,6 +289,40 @@ fn audit(record: &AuditRecord) -> SqlStatement {
             json_array(&record.policies).into(),
         ],
     }
+}
+
+/// The statement that stores an invite (its token only as a hash).
+fn invite(invite: &Invite) -> SqlStatement {
+    SqlStatement {
+        sql: INSERT_INVITE,
+        params: vec![
+            invite.id.into(),
+            invite.tenant_id.into(),
+            invite.user_id.into(),
+            invite.email.clone().into(),
+            invite.token_hash.clone().into(),
+            invite.expires_at.into(),
+            invite.created_at.into(),
+        ],
+    }
+}
+
+/// The statements that write an event: its sequence number, then the event.
+fn event(event: &NewEvent) -> [SqlStatement; 2] {
+    [
+        bump("events"),
+        SqlStatement {
+            sql: INSERT_EVENT,
+            params: vec![
+                event.id.into(),
+                event.kind.name().into(),
+                event.tenant_id.into(),
+                event.created_at.into(),
+                event.data.to_string().into(),
+                event.invite_token.clone().into(),
+            ],
+        },
+    ]
 }
 
 fn on_tenant(sql: &'static str, id: Uuid) -> SqlStatement {
@@ -253,6 +353,7 @@ pub fn insert_tenant(record: &NewTenantRecord) -> Vec<SqlStatement> {
         owner,
         invite,
         audit,
+        events,
     } = record;
     // Taken apart without `..`, so a field added to the tenant does not compile until it has
     // its column here.
@@ -270,7 +371,7 @@ pub fn insert_tenant(record: &NewTenantRecord) -> Vec<SqlStatement> {
         created_at,
         updated_at,
     } = tenant;
-    vec![
+    let mut statements = vec![
         bump("tenants"),
         SqlStatement {
             sql: INSERT_TENANT,
@@ -301,20 +402,13 @@ pub fn insert_tenant(record: &NewTenantRecord) -> Vec<SqlStatement> {
                 owner.created_at.into(),
             ],
         },
-        SqlStatement {
-            sql: INSERT_INVITE,
-            params: vec![
-                invite.id.into(),
-                invite.tenant_id.into(),
-                invite.user_id.into(),
-                invite.email.clone().into(),
-                invite.token_hash.clone().into(),
-                invite.expires_at.into(),
-                invite.created_at.into(),
-            ],
-        },
+        self::invite(invite),
         self::audit(audit),
-    ]
+    ];
+    for written in events {
+        statements.extend(event(written));
+    }
+    statements
 }
 
 /// The statements that create the platform tenant.
@@ -359,19 +453,23 @@ pub fn insert_api_key(key: &NewApiKey) -> Vec<SqlStatement> {
     ]
 }
 
-/// The statements of a key issued through the API: the key and its audit record.
+/// The statements of a key issued through the API: the key, its audit record and its event.
 pub fn issue_key(issue: &KeyIssue) -> Vec<SqlStatement> {
     let mut statements = insert_api_key(&issue.key);
     statements.push(audit(&issue.audit));
+    statements.extend(event(&issue.event));
     statements
 }
 
-/// The statements of a revocation through the API: the revocation and its audit record.
+/// The statements of a revocation through the API: the revocation, its audit record and its
+/// event (none when the key was revoked already).
 pub fn revoke_key_audited(revocation: &KeyRevocation) -> Vec<SqlStatement> {
-    vec![
+    let mut statements = vec![
         revoke_api_key(revocation.key_id, revocation.at),
         audit(&revocation.audit),
-    ]
+    ];
+    statements.extend(revocation.event.iter().flat_map(event));
+    statements
 }
 
 /// The statements of an update, to run atomically: they change nothing unless the tenant is
@@ -395,12 +493,15 @@ pub fn update_tenant(update: &TenantUpdate) -> Vec<SqlStatement> {
                 ],
             },
             audit(&update.audit),
-        ],
+        ]
+        .into_iter()
+        .chain(event(&update.event))
+        .collect(),
     )
 }
 
 /// The statements of a delete, to run atomically: the tenant's invites, users and keys, the
-/// tenant, and the audit record (which stays), unless the tenant changed since it was read.
+/// tenant, and the audit record and event (which stay), unless the tenant changed since it was read.
 pub fn delete_tenant(deletion: &TenantDeletion) -> Vec<SqlStatement> {
     let id = deletion.tenant_id;
     at_version(
@@ -412,8 +513,65 @@ pub fn delete_tenant(deletion: &TenantDeletion) -> Vec<SqlStatement> {
             on_tenant(DELETE_KEYS, id),
             on_tenant(DELETE_TENANT, id),
             audit(&deletion.audit),
-        ],
+        ]
+        .into_iter()
+        .chain(event(&deletion.event))
+        .collect(),
     )
+}
+
+/// The statements of an acceptance, to run atomically: nothing changes unless the invite is
+/// still unused.
+pub fn accept_invite(acceptance: &InviteAcceptance) -> Vec<SqlStatement> {
+    let mut statements = vec![
+        on_tenant(REQUIRE_UNUSED, acceptance.invite_id),
+        SqlStatement {
+            sql: USE_INVITE,
+            params: vec![acceptance.invite_id.into(), acceptance.at.into()],
+        },
+        SqlStatement {
+            sql: ACTIVATE_USER,
+            params: vec![acceptance.user_id.into(), acceptance.at.into()],
+        },
+        audit(&acceptance.audit),
+    ];
+    statements.extend(event(&acceptance.event));
+    statements.push(SqlStatement {
+        sql: CLEAR_PRECONDITIONS,
+        params: Vec::new(),
+    });
+    statements
+}
+
+/// The statements of a new invite for an owner, to run atomically: nothing changes unless the
+/// owner is still `invited`.
+pub fn renew_invite(renewal: &InviteRenewal) -> Vec<SqlStatement> {
+    let user = renewal.invite.user_id;
+    let mut statements = vec![
+        on_tenant(REQUIRE_INVITED, user),
+        on_tenant(DELETE_USER_INVITES, user),
+        invite(&renewal.invite),
+        audit(&renewal.audit),
+    ];
+    statements.extend(event(&renewal.event));
+    statements.push(SqlStatement {
+        sql: CLEAR_PRECONDITIONS,
+        params: Vec::new(),
+    });
+    statements
+}
+
+/// The query for [`FIND_OWNER`].
+pub fn find_owner(user_id: Uuid) -> SqlStatement {
+    on_tenant(FIND_OWNER, user_id)
+}
+
+/// The query for [`FIND_INVITE`].
+pub fn find_invite(token_hash: &str) -> SqlStatement {
+    SqlStatement {
+        sql: FIND_INVITE,
+        params: vec![token_hash.into()],
+    }
 }
 
 /// The statement that records a denied attempt.
@@ -447,6 +605,46 @@ pub fn keys_after(tenant_id: Uuid, after: i64, limit: u32) -> SqlStatement {
     SqlStatement {
         sql: KEYS_AFTER,
         params: vec![tenant_id.into(), after.into(), i64::from(limit).into()],
+    }
+}
+
+/// The query for [`FIND_EVENT`].
+pub fn find_event(id: Uuid) -> SqlStatement {
+    on_tenant(FIND_EVENT, id)
+}
+
+/// The query for [`EVENTS_AFTER`].
+pub fn events_after(after: i64, limit: u32, filter: EventFilter) -> SqlStatement {
+    SqlStatement {
+        sql: EVENTS_AFTER,
+        params: vec![
+            after.into(),
+            i64::from(limit).into(),
+            filter.tenant_id.into(),
+            filter.kind.map(|kind| kind.name()).into(),
+        ],
+    }
+}
+
+/// The statement for [`CLAIM_DUE_EVENTS`]: events due at `now`, leased until `until`.
+pub fn claim_due_events(now: Timestamp, until: Timestamp, limit: u32) -> SqlStatement {
+    SqlStatement {
+        sql: CLAIM_DUE_EVENTS,
+        params: vec![now.into(), until.into(), i64::from(limit).into()],
+    }
+}
+
+/// The statement that stores an attempt's outcome.
+pub fn record_attempt(attempted: &Attempted) -> SqlStatement {
+    SqlStatement {
+        sql: RECORD_ATTEMPT,
+        params: vec![
+            attempted.id.into(),
+            attempted.attempts.into(),
+            attempted.delivered_at.into(),
+            attempted.next_attempt_at.into(),
+            attempted.last_error.clone().into(),
+        ],
     }
 }
 

@@ -3,8 +3,13 @@
 use uuid::Uuid;
 
 use super::SqlValue;
+use crate::delivery::DueEvent;
+use crate::event::{EventInfo, public_id};
 use crate::model::{Tenant, Timestamp};
-use crate::store::{ApiKeyInfo, FoundKey, FoundTenant, StoreError, StoredApiKey, StoredTenant};
+use crate::store::{
+    ApiKeyInfo, FoundInvite, FoundKey, FoundOwner, FoundTenant, StoreError, StoredApiKey,
+    StoredTenant,
+};
 
 /// Read from whatever a database driver hands back (D1 gives JavaScript values, whose numbers
 /// are floats): a whole float is an integer, as SQLite stored it.
@@ -155,6 +160,23 @@ impl Columns<'_> {
             revoked_at: self.optional_time(5)?,
         })
     }
+
+    /// An event from the event columns, which start the row.
+    fn event(&self) -> Result<EventInfo, StoreError> {
+        let data = self.str(4)?;
+        Ok(EventInfo {
+            id: public_id(self.uuid(0)?),
+            kind: self.text(1)?,
+            tenant_id: self.uuid(2)?,
+            created_at: self.time(3)?,
+            data: serde_json::from_str(data)
+                .map_err(|e| StoreError::Backend(format!("stored event data `{data}`: {e}")))?,
+            attempts: self.integer(5)?,
+            delivered_at: self.optional_time(6)?,
+            next_attempt_at: self.optional_time(7)?,
+            last_error: self.optional_text(8)?,
+        })
+    }
 }
 
 /// The answer to [`find_tenant`](super::find_tenant).
@@ -220,6 +242,73 @@ pub fn found_api_key(rows: &[Row]) -> Result<Option<StoredApiKey>, StoreError> {
                 scopes: columns.strings(4)?,
                 revoked: columns.integer(5)? != 0,
                 tenant_slug: columns.text(6)?,
+            })
+        })
+        .transpose()
+}
+
+/// The answer to [`find_event`](super::find_event).
+pub fn found_event(rows: &[Row]) -> Result<Option<EventInfo>, StoreError> {
+    rows.first().map(|row| Columns(row).event()).transpose()
+}
+
+/// The answer to [`events_after`](super::events_after).
+pub fn listed_events(rows: &[Row]) -> Result<Vec<(i64, EventInfo)>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            let columns = Columns(row);
+            Ok((columns.integer(9)?, columns.event()?))
+        })
+        .collect()
+}
+
+/// The answer to [`claim_due_events`](super::claim_due_events).
+pub fn claimed_events(rows: &[Row]) -> Result<Vec<DueEvent>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            let columns = Columns(row);
+            let data = columns.str(3)?;
+            Ok(DueEvent {
+                id: columns.uuid(0)?,
+                kind: columns.text(1)?,
+                created_at: columns.time(2)?,
+                data: serde_json::from_str(data)
+                    .map_err(|e| StoreError::Backend(format!("stored event data `{data}`: {e}")))?,
+                invite_token: columns.optional_text(4)?,
+                attempts: columns.integer(5)?,
+            })
+        })
+        .collect()
+}
+
+/// The answer to [`find_invite`](super::find_invite).
+pub fn found_invite(rows: &[Row]) -> Result<Option<FoundInvite>, StoreError> {
+    rows.first()
+        .map(|row| {
+            let columns = Columns(row);
+            Ok(FoundInvite {
+                id: columns.uuid(0)?,
+                tenant_id: columns.uuid(1)?,
+                user_id: columns.uuid(2)?,
+                email: columns.text(3)?,
+                token_hash: columns.text(4)?,
+                expires_at: columns.time(5)?,
+                used: columns.integer(6)? != 0,
+            })
+        })
+        .transpose()
+}
+
+/// The answer to [`find_owner`](super::find_owner).
+pub fn found_owner(rows: &[Row]) -> Result<Option<FoundOwner>, StoreError> {
+    rows.first()
+        .map(|row| {
+            let columns = Columns(row);
+            Ok(FoundOwner {
+                id: columns.uuid(0)?,
+                email: columns.text(1)?,
+                name: columns.text(2)?,
+                invited: columns.integer(3)? != 0,
             })
         })
         .transpose()

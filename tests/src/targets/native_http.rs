@@ -6,10 +6,11 @@ use std::process::{Child, Command, Stdio};
 use crate::targets::cli::{Database, tenantry_binary};
 use crate::targets::remote::Remote;
 
-/// The server process and its folder, stopped and removed when dropped.
+/// The server process and its folder (if it made one), stopped (SIGKILL) and removed when
+/// dropped.
 struct Server {
     child: Child,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Drop for Server {
@@ -22,11 +23,32 @@ impl Drop for Server {
 /// Starts `tenantry serve` on a fresh database file and a free port. It bootstraps nothing:
 /// the fixture runs `tenantry init` on the file, as an operator would, while it serves.
 pub fn start() -> Remote {
+    start_with(&[], &[])
+}
+
+/// As [`start`], with more arguments and environment variables (a webhook endpoint, say).
+pub fn start_with(args: &[&str], env: &[(&str, &str)]) -> Remote {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let db = dir.path().join("tenantry.db");
+    spawn(db, args, env, Some(dir))
+}
+
+/// As [`start_with`], on a database file that outlives the server (to kill and restart it).
+pub fn start_on(db: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Remote {
+    spawn(db.to_owned(), args, env, None)
+}
+
+fn spawn(
+    db: std::path::PathBuf,
+    args: &[&str],
+    env: &[(&str, &str)],
+    dir: Option<tempfile::TempDir>,
+) -> Remote {
     let mut child = Command::new(tenantry_binary())
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
         .arg(&db)
+        .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

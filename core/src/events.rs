@@ -1,0 +1,99 @@
+//! The event flows: list and read the outbox, each in the contract's order of checks over any
+//! [`TenantStore`]. Platform keys see every event, a customer tenant's key its own tenant's.
+
+use uuid::Uuid;
+
+use crate::action::{Action, Context, Resource};
+use crate::authz::{Policies, Principal};
+use crate::cursor::{ListKind, Page, PageRequest};
+use crate::error::ApiError;
+use crate::event::{EventInfo, EventType};
+use crate::flow::{self, Credentials, Decision, decide, internal};
+use crate::model::{Fresh, Timestamp};
+use crate::store::{EventFilter, TenantStore};
+
+/// The query of `GET /v1/events`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventQuery {
+    /// The page asked for.
+    pub page: PageRequest,
+    /// Only events of this type, if any.
+    pub kind: Option<EventType>,
+}
+
+/// `GET /v1/events`: a page of the events the caller sees, oldest first, with their delivery
+/// state.
+pub async fn list_events<S: TenantStore + ?Sized>(
+    policies: &Policies,
+    store: &S,
+    credentials: Credentials<'_>,
+    query: &EventQuery,
+    now: Timestamp,
+    fresh: &Fresh,
+) -> Result<Page<EventInfo>, ApiError> {
+    let principal = flow::caller(store, credentials).await?;
+    let (limit, after) = query.page.check(ListKind::Events)?;
+    authorize_read(policies, store, &principal, now, fresh).await?;
+    let filter = EventFilter {
+        // Code, not policy, as for tenants and keys: what a key may not see is not there.
+        tenant_id: (!principal.tenant_is_master).then_some(principal.tenant_id),
+        kind: query.kind,
+    };
+    let rows = store
+        .events_after(after, limit + 1, filter)
+        .await
+        .map_err(internal)?;
+    Ok(Page::of(ListKind::Events, rows, limit))
+}
+
+/// `GET /v1/events/{id}`: one event with its delivery state; one the caller does not see
+/// answers the 404 of an unknown event.
+pub async fn get_event<S: TenantStore + ?Sized>(
+    policies: &Policies,
+    store: &S,
+    credentials: Credentials<'_>,
+    id: Uuid,
+    now: Timestamp,
+    fresh: &Fresh,
+) -> Result<EventInfo, ApiError> {
+    let principal = flow::caller(store, credentials).await?;
+    let event = visible_event(store, &principal, id).await?;
+    authorize_read(policies, store, &principal, now, fresh).await?;
+    Ok(event)
+}
+
+/// The event, if the caller sees it.
+async fn visible_event<S: TenantStore + ?Sized>(
+    store: &S,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<EventInfo, ApiError> {
+    store
+        .event(id)
+        .await
+        .map_err(internal)?
+        .filter(|event| principal.sees(event.tenant_id))
+        .ok_or(ApiError::UnknownEvent)
+}
+
+/// Asks the policies for `read_events`. The resource is the caller's own tenant, the stream it
+/// reads: an event's tenant may be deleted, and what the caller sees of other tenants' events
+/// is decided in code above, as for every other read.
+async fn authorize_read<S: TenantStore + ?Sized>(
+    policies: &Policies,
+    store: &S,
+    principal: &Principal,
+    now: Timestamp,
+    fresh: &Fresh,
+) -> Result<(), ApiError> {
+    let decision = Decision {
+        principal,
+        action: Action::ReadEvents,
+        resource: Resource::Tenant(principal.tenant()),
+        now,
+        audit_id: fresh.audit_id,
+    };
+    decide(policies, store, &decision, &Context::Empty)
+        .await
+        .map(|_| ())
+}

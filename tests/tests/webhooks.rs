@@ -1,0 +1,478 @@
+//! Delivery by Standard Webhooks from `tenantry serve` to a receiver the project did not write
+//! the checks of: a Python server verifying every delivery with PyPI's `standardwebhooks`
+//! (installed into `.tools/py` by `scripts/install-tools.sh`); then the owners accept their
+//! invites with the tokens the deliveries carried.
+
+#![expect(
+    clippy::panic,
+    reason = "a test reports a failed step by panicking, as assert! does"
+)]
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tenantry_conformance::fixture::Fixture;
+use tenantry_conformance::targets::native_http;
+use tenantry_conformance::{Request, Target};
+
+/// A test secret (`whsec_` and base64 of 24 bytes).
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// The receiver process, stopped when dropped.
+struct Receiver {
+    child: Child,
+    url: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or_else(|| panic!("no workspace"))
+}
+
+/// Starts `tests/receivers/webhooks.py` with the venv's Python on a free port.
+fn start_receiver() -> Receiver {
+    start_receiver_with(None, 0)
+}
+
+/// The receiver on `port` (a free one when `None`), answering 500 to its first `fail_first`
+/// deliveries.
+fn start_receiver_with(port: Option<u16>, fail_first: u32) -> Receiver {
+    start_receiver_slowed(port, fail_first, 0)
+}
+
+/// As [`start_receiver_with`], each answer `delay_ms` late.
+fn start_receiver_slowed(port: Option<u16>, fail_first: u32, delay_ms: u32) -> Receiver {
+    let python = repo().join(".tools/py/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/install-tools.sh",
+        python.display()
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("received.jsonl");
+    let mut child = Command::new(python)
+        .arg(repo().join("tests/receivers/webhooks.py"))
+        .arg(&log)
+        .args(port.map(|p| p.to_string()))
+        .env("TENANTRY_WEBHOOK_SECRET", SECRET)
+        .env("RECEIVER_FAIL_FIRST", fail_first.to_string())
+        .env("RECEIVER_DELAY_MS", delay_ms.to_string())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start the receiver: {e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let port = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix("listening on ").map(str::to_owned))
+        .unwrap_or_else(|| panic!("the receiver did not say where it listens"));
+    Receiver {
+        child,
+        url: format!("http://127.0.0.1:{port}/hooks"),
+        log,
+        _dir: dir,
+    }
+}
+
+fn received(receiver: &Receiver) -> Vec<Value> {
+    std::fs::read_to_string(&receiver.log)
+        .unwrap_or_default()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or(Value::Null))
+        .collect()
+}
+
+fn get(target: &dyn Target, fixture: &Fixture, path: &str) -> Value {
+    target
+        .send(&Request {
+            method: "GET".into(),
+            path: path.into(),
+            headers: vec![
+                ("X-API-Key".into(), fixture.master_key.clone()),
+                ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
+            ],
+            body: Vec::new(),
+        })
+        .body
+}
+
+/// Every event, as the API shows it (the fixture's few fit one page).
+fn all_events(target: &dyn Target, fixture: &Fixture) -> Vec<Value> {
+    get(target, fixture, "/v1/events?limit=250")["data"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Polls the events until `done` holds for all of them, for at most `seconds`; answers them.
+fn wait_for_events(
+    target: &dyn Target,
+    fixture: &Fixture,
+    seconds: u64,
+    done: impl Fn(&Value) -> bool,
+) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let events = all_events(target, fixture);
+        if events.iter().all(&done) || Instant::now() > deadline {
+            return events;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A port nothing listens on (yet).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Fault: the receiver is down, then up. Every event is retried on the (shortened) schedule
+/// while it is down, with the error shown, and all of them arrive once it is up.
+#[test]
+fn a_receiver_down_for_a_while_gets_every_event_once_it_is_up() {
+    let port = free_port();
+    let target = native_http::start_with(
+        &[
+            "--webhook-url",
+            &format!("http://127.0.0.1:{port}/hooks"),
+            "--webhook-retry-delays",
+            "0,1,1,1,1,1,1,1,1,1",
+        ],
+        &[("TENANTRY_WEBHOOK_SECRET", SECRET)],
+    );
+    let fixture = Fixture::set_up(&target);
+    let waiting = wait_for_events(&target, &fixture, 10, |e| e["attempts"].as_i64() >= Some(2));
+    for event in &waiting {
+        assert!(
+            event["attempts"].as_i64() >= Some(2),
+            "not retried: {event}"
+        );
+        assert!(event["last_error"].is_string(), "{event}");
+        assert!(event["next_attempt_at"].is_string(), "{event}");
+        assert!(event["delivered_at"].is_null(), "{event}");
+    }
+    let receiver = start_receiver_with(Some(port), 0);
+    let events = wait_for_events(&target, &fixture, 10, |e| e["delivered_at"].is_string());
+    assert!(
+        events
+            .iter()
+            .all(|e| e["delivered_at"].is_string() && e["last_error"].is_null()),
+        "{events:?}"
+    );
+    let delivered: BTreeSet<String> = received(&receiver)
+        .iter()
+        .filter_map(|d| d["webhook_id"].as_str().map(str::to_owned))
+        .collect();
+    let ids: BTreeSet<String> = events
+        .iter()
+        .filter_map(|e| e["id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(ids, delivered);
+}
+
+/// Fault: the receiver answers 500. Each failure is retried on the schedule with the same
+/// `webhook-id`; once the schedule is spent, the event shows as failed.
+#[test]
+fn errors_are_retried_with_the_same_id_then_the_event_fails() {
+    let receiver = start_receiver_with(None, 5);
+    let target = native_http::start_with(
+        &[
+            "--webhook-url",
+            &receiver.url,
+            "--webhook-retry-delays",
+            "0,1",
+        ],
+        &[("TENANTRY_WEBHOOK_SECRET", SECRET)],
+    );
+    let fixture = Fixture::set_up(&target);
+    let events = wait_for_events(&target, &fixture, 15, |e| e["next_attempt_at"].is_null());
+    // The fixture's create writes two events, claimed together and tried in turn: 500, 500 at
+    // once, 500, 500 again at once (the first delay), then a second later 500 for the one tried
+    // first (its third and last attempt: failed) and 204 for the other.
+    assert_eq!(events.len(), 2, "{events:?}");
+    let (failed, delivered): (Vec<&Value>, Vec<&Value>) =
+        events.iter().partition(|e| e["delivered_at"].is_null());
+    let ([failed], [delivered]) = (&failed[..], &delivered[..]) else {
+        panic!("one failed and one delivered: {events:?}");
+    };
+    assert_eq!(
+        (&failed["attempts"], &failed["last_error"]),
+        (&json!(3), &json!("the endpoint answered 500")),
+        "{failed}"
+    );
+    assert_eq!(
+        (&delivered["attempts"], &delivered["last_error"]),
+        (&json!(3), &Value::Null),
+        "{delivered}"
+    );
+    let deliveries = received(&receiver);
+    for event in &events {
+        let tries = deliveries
+            .iter()
+            .filter(|d| d["webhook_id"] == event["id"])
+            .count();
+        assert_eq!(tries, 3, "one webhook-id on every attempt: {deliveries:?}");
+    }
+}
+
+/// Fault: `tenantry serve` killed with SIGKILL in the middle of deliveries five times, then
+/// started again. Every committed event arrives at least once, nothing of a refused change
+/// ever does, and a repeat carries the event's one `webhook-id`. The counts are printed.
+#[test]
+fn killed_five_times_mid_delivery_it_still_delivers_every_committed_event() {
+    let receiver = start_receiver_slowed(None, 0, 40);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = dir.path().join("tenantry.db");
+    let args = [
+        "--webhook-url",
+        receiver.url.as_str(),
+        "--webhook-lease",
+        "1",
+    ];
+    let env = [("TENANTRY_WEBHOOK_SECRET", SECRET)];
+    let mut fixture: Option<Fixture> = None;
+    for round in 0..5 {
+        let target = native_http::start_on(&db, &args, &env);
+        let fixture = fixture.get_or_insert_with(|| Fixture::set_up(&target));
+        for n in 0..6 {
+            let body = json!({"name": format!("Crash {round} {n}"), "slug": format!("crash-{round}-{n}"),
+                              "owner_email": "o@crash.test", "owner_name": "O"});
+            let created = post_tenant(&target, fixture, &body);
+            assert_eq!(created, 201);
+            // The same slug again: refused, so no event may ever be delivered for it.
+            assert_eq!(post_tenant(&target, fixture, &body), 409);
+        }
+        std::thread::sleep(Duration::from_millis(150));
+        drop(target);
+    }
+    let fixture = fixture.unwrap_or_else(|| unreachable!());
+    let target = native_http::start_on(&db, &args, &env);
+    let events = wait_for_events(&target, &fixture, 30, |e| e["delivered_at"].is_string());
+    assert_eq!(
+        events.len(),
+        2 + 5 * 6 * 2,
+        "one tenant.created and invite.created each"
+    );
+    assert!(
+        events.iter().all(|e| e["delivered_at"].is_string()),
+        "{events:?}"
+    );
+    let deliveries = received(&receiver);
+    let ids: BTreeSet<&str> = events.iter().filter_map(|e| e["id"].as_str()).collect();
+    let delivered: BTreeSet<&str> = deliveries
+        .iter()
+        .filter_map(|d| d["webhook_id"].as_str())
+        .collect();
+    assert_eq!(ids, delivered, "every committed event, and nothing else");
+    eprintln!(
+        "killed 5 times: {} events, {} deliveries, {} repeats (same webhook-id)",
+        events.len(),
+        deliveries.len(),
+        deliveries.len() - events.len()
+    );
+}
+
+fn post_tenant(target: &dyn Target, fixture: &Fixture, body: &Value) -> u16 {
+    target
+        .send(&Request {
+            method: "POST".into(),
+            path: "/v1/tenants".into(),
+            headers: vec![
+                ("X-API-Key".into(), fixture.master_key.clone()),
+                ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
+                ("Content-Type".into(), "application/json".into()),
+            ],
+            body: body.to_string().into_bytes(),
+        })
+        .status
+}
+
+#[test]
+fn every_event_reaches_a_standard_webhooks_receiver_and_verifies() {
+    let receiver = start_receiver();
+    let target = native_http::start_with(
+        &["--webhook-url", &receiver.url],
+        &[("TENANTRY_WEBHOOK_SECRET", SECRET)],
+    );
+    let fixture = Fixture::set_up(&target);
+    for n in 0..5 {
+        let body =
+            json!({"name": format!("Hooked {n}"), "owner_email": "o@hook.test", "owner_name": "O"});
+        let response = target.send(&Request {
+            method: "POST".into(),
+            path: "/v1/tenants".into(),
+            headers: vec![
+                ("X-API-Key".into(), fixture.master_key.clone()),
+                ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
+                ("Content-Type".into(), "application/json".into()),
+            ],
+            body: body.to_string().into_bytes(),
+        });
+        assert_eq!(response.status, 201, "{}", response.raw_body);
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let events = loop {
+        let events = all_events(&target, &fixture);
+        if events.iter().all(|e| e["delivered_at"].is_string()) || Instant::now() > deadline {
+            break events;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // The fixture's tenant and five more: a tenant.created and an invite.created each.
+    assert_eq!(events.len(), 12, "{events:?}");
+    for event in &events {
+        assert!(event["delivered_at"].is_string(), "not delivered: {event}");
+        assert_eq!(
+            (&event["attempts"], &event["next_attempt_at"]),
+            (&json!(1), &Value::Null)
+        );
+    }
+    let deliveries = received(&receiver);
+    assert!(
+        deliveries.iter().all(|d| d["verified"] == true),
+        "a delivery failed verification: {deliveries:?}"
+    );
+    let ids: BTreeSet<&str> = events.iter().filter_map(|e| e["id"].as_str()).collect();
+    let delivered: BTreeSet<&str> = deliveries
+        .iter()
+        .filter_map(|d| d["webhook_id"].as_str())
+        .collect();
+    assert_eq!(ids, delivered);
+    // The mailer gets the token; the API never shows it, and the outbox drops it once sent.
+    for invite in deliveries.iter().filter(|d| d["type"] == "invite.created") {
+        let token = invite["data"]["token"].as_str().unwrap_or_default();
+        assert_eq!(token.len(), 64, "{invite}");
+        let shown = get(
+            &target,
+            &fixture,
+            &format!(
+                "/v1/events/{}",
+                invite["webhook_id"].as_str().unwrap_or_default()
+            ),
+        );
+        assert!(!shown.to_string().contains(token));
+    }
+    accept_with_delivered_tokens(&target, &deliveries);
+    resend(&target, &fixture, &receiver);
+}
+
+fn post_invite(target: &dyn Target, fixture: &Fixture, tenant: &str) -> (u16, Value) {
+    let response = target.send(&Request {
+        method: "POST".into(),
+        path: format!("/v1/tenants/{tenant}/invite"),
+        headers: vec![
+            ("X-API-Key".into(), fixture.master_key.clone()),
+            ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
+        ],
+        body: Vec::new(),
+    });
+    (response.status, response.body)
+}
+
+/// A new invite: 202 while the owner is invited, the old token then unknown (404) and the new
+/// one, from the new delivery, accepted; 409 `owner_active` once accepted.
+fn resend(target: &dyn Target, fixture: &Fixture, receiver: &Receiver) {
+    let invites: Vec<Value> = received(receiver)
+        .into_iter()
+        .filter(|d| d["type"] == "invite.created")
+        .collect();
+    let (accepted, waiting) = (&invites[0], &invites[2]);
+    let tenant_of = |d: &Value| {
+        d["data"]["tenant"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (status, body) = post_invite(target, fixture, &tenant_of(accepted));
+    assert_eq!(
+        (status, &body["details"]["reason"]),
+        (409, &json!("owner_active")),
+        "{body}"
+    );
+    let tenant = tenant_of(waiting);
+    let (status, body) = post_invite(target, fixture, &tenant);
+    assert_eq!(status, 202, "{body}");
+    assert!(
+        body["expires_at"].is_string() && body.get("token").is_none(),
+        "{body}"
+    );
+    let old = waiting["data"]["token"].as_str().unwrap_or_default();
+    assert_eq!(accept(target, old), 404);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let new = loop {
+        let again: Vec<Value> = received(receiver)
+            .into_iter()
+            .filter(|d| d["type"] == "invite.created" && tenant_of(d) == tenant)
+            .collect();
+        if again.len() == 2 || Instant::now() > deadline {
+            break again.last().cloned().unwrap_or_default();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let token = new["data"]["token"].as_str().unwrap_or_default();
+    assert_ne!(token, old);
+    assert_eq!(accept(target, token), 200);
+}
+
+fn accept(target: &dyn Target, token: &str) -> u16 {
+    target
+        .send(&Request {
+            method: "POST".into(),
+            path: "/v1/invites/accept".into(),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: json!({ "token": token }).to_string().into_bytes(),
+        })
+        .status
+}
+
+/// The owner accepts with the token the mailer got: once (then 409); eight racing accepts of
+/// another token: exactly one 200; an unknown or malformed token: 404.
+fn accept_with_delivered_tokens(target: &dyn Target, deliveries: &[Value]) {
+    let tokens: Vec<&str> = deliveries
+        .iter()
+        .filter(|d| d["type"] == "invite.created")
+        .filter_map(|d| d["data"]["token"].as_str())
+        .collect();
+    let [first, raced, ..] = tokens[..] else {
+        panic!("fewer than two invites delivered: {deliveries:?}");
+    };
+    assert_eq!(accept(target, first), 200);
+    assert_eq!(accept(target, first), 409);
+    assert_eq!(accept(target, &"0".repeat(64)), 404);
+    assert_eq!(accept(target, "not-a-token"), 404);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let racers: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| accept(target, raced)))
+            .collect();
+        racers
+            .into_iter()
+            .map(|racer| racer.join().unwrap_or(0))
+            .collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| matches!(s, 200 | 409)),
+        "{statuses:?}"
+    );
+}
