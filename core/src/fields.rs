@@ -34,7 +34,7 @@ impl<'a> Field<'a> {
     }
 
     /// The field `name` of a JSON object; a value that is not a string records a problem.
-    fn of_object(
+    pub(crate) fn of_object(
         object: &'a Map<String, Value>,
         name: &str,
         mut wrong_type: impl FnMut(&str),

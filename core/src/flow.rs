@@ -10,6 +10,7 @@ use crate::authz::{Permit, Policies, Principal};
 use crate::error::{ApiError, SlugConflict};
 use crate::event::{EventType, NewEvent};
 use crate::fields::CreateTenantRequest;
+use crate::model::parse_hyphenated_uuid;
 use crate::model::{Fresh, Tenant, Timestamp};
 use crate::slug;
 use crate::store::{AuditRecord, Invite, NewTenantRecord, OwnerUser, StoreError, TenantStore};
@@ -272,13 +273,10 @@ fn check_tenant_header(principal: &Principal, header: Option<&str>) -> Result<()
         header: HEADER,
         problem: "is required",
     })?;
-    let id = (text.len() == 36)
-        .then(|| Uuid::try_parse(text).ok())
-        .flatten()
-        .ok_or(ApiError::InvalidHeader {
-            header: HEADER,
-            problem: "must be a UUID such as `2489e9ad-2ee2-8e00-8ec9-32d5f69181c0`",
-        })?;
+    let id = parse_hyphenated_uuid(text).ok_or(ApiError::InvalidHeader {
+        header: HEADER,
+        problem: "must be a UUID such as `2489e9ad-2ee2-8e00-8ec9-32d5f69181c0`",
+    })?;
     if id == principal.tenant_id {
         Ok(())
     } else {

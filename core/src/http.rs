@@ -15,6 +15,7 @@ use crate::event::{EventType, parse_id};
 use crate::events::{self, EventQuery};
 use crate::flow::{self, Body, CreateCall, Credentials};
 use crate::keys::{self, KeyBody, KeyQuery};
+use crate::model::parse_hyphenated_uuid;
 use crate::model::{Fresh, Timestamp};
 use crate::store::TenantStore;
 use crate::tenants::{self, TenantQuery, UpdateBody, UpdateCall, Versioned};
@@ -246,11 +247,7 @@ impl Route {
 }
 
 fn route(path: &str) -> Option<Route> {
-    let id = |rest: &str| {
-        (rest.len() == 36)
-            .then(|| Uuid::try_parse(rest).ok())
-            .flatten()
-    };
+    let id = parse_hyphenated_uuid;
     match path {
         HEALTH_PATH => Some(Route::Health),
         TENANTS_PATH => Some(Route::Tenants),
@@ -394,15 +391,10 @@ impl Call<'_> {
         let query = Query::parse(self.request.query, &["limit", "cursor", "tenant_id"])?;
         let tenant_id = match query.get("tenant_id") {
             None => None,
-            Some(text) => Some(
-                (text.len() == 36)
-                    .then(|| Uuid::try_parse(text).ok())
-                    .flatten()
-                    .ok_or(ApiError::InvalidQuery {
-                        parameter: "tenant_id",
-                        problem: "must be a UUID",
-                    })?,
-            ),
+            Some(text) => Some(parse_hyphenated_uuid(text).ok_or(ApiError::InvalidQuery {
+                parameter: "tenant_id",
+                problem: "must be a UUID",
+            })?),
         };
         let query = KeyQuery {
             page: query.page()?,

@@ -194,21 +194,10 @@ fn parse(bytes: &[u8]) -> Result<String, ApiError> {
     let value = crate::json::from_slice(bytes).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
     let (object, mut problems) =
         validate::body_object(&value, |key| (key != "token").then_some(UNKNOWN_FIELD))?;
-    let token = match object.get("token") {
-        Some(Value::String(token)) => token.clone(),
-        Some(_) => {
-            problems.add("token", "must be a string");
-            String::new()
-        }
-        None => {
-            problems.add("token", "is required");
-            String::new()
-        }
-    };
-    if problems.fields.is_empty() {
-        Ok(token)
-    } else {
-        Err(problems.into_error())
+    let token = problems.required_string(object, "token");
+    match token {
+        Some(token) if problems.fields.is_empty() => Ok(token.to_owned()),
+        _ => Err(problems.into_error()),
     }
 }
 
@@ -232,6 +221,21 @@ mod tests {
 
     fn fresh(seed: u8) -> Fresh {
         Fresh::from_random_bytes([seed; FRESH_RANDOM_BYTES])
+    }
+
+    #[test]
+    fn a_token_is_a_required_string_as_any_field_is() {
+        for (body, message) in [
+            ("{}", "is required"),
+            (r#"{"token":null}"#, "is required"),
+            (r#"{"token":7}"#, "must be a string"),
+        ] {
+            let Err(ApiError::InvalidFields { fields, .. }) = parse(body.as_bytes()) else {
+                panic!("{body} accepted")
+            };
+            assert_eq!(fields["token"], message, "{body}");
+        }
+        assert_eq!(parse(br#"{"token":"abc"}"#).ok().as_deref(), Some("abc"));
     }
 
     #[test]

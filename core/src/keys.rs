@@ -14,6 +14,7 @@ use crate::cursor::{ListKind, Page, PageRequest};
 use crate::error::ApiError;
 use crate::event::{EventType, NewEvent};
 use crate::flow::{self, Credentials, Decision, decide, internal};
+use crate::model::parse_hyphenated_uuid;
 use crate::model::{Fresh, Timestamp};
 use crate::scope::Scope;
 use crate::store::{ApiKeyInfo, KeyIssue, KeyRevocation, NewApiKey, TenantStore};
@@ -303,17 +304,10 @@ fn parse(bytes: &[u8]) -> Result<ValidKey, ApiError> {
     let (object, mut problems) = validate::body_object(&value, |key| {
         (!KEY_FIELDS.contains(&key)).then_some(UNKNOWN_FIELD)
     })?;
-    let name = match object.get("name") {
-        Some(Value::String(name)) => name.clone(),
-        None | Some(Value::Null) => {
-            problems.add("name", "is required");
-            String::new()
-        }
-        Some(_) => {
-            problems.add("name", "must be a string");
-            String::new()
-        }
-    };
+    let name = problems
+        .required_string(object, "name")
+        .unwrap_or_default()
+        .to_owned();
     let scopes = match object.get("scopes") {
         Some(Value::Array(items)) => {
             let texts: Vec<String> = items
@@ -336,12 +330,12 @@ fn parse(bytes: &[u8]) -> Result<ValidKey, ApiError> {
     };
     let tenant_id = match object.get("tenant_id") {
         None | Some(Value::Null) => None,
-        Some(Value::String(id)) if id.len() == 36 => Uuid::try_parse(id)
-            .map_err(|_| problems.add("tenant_id", "must be a UUID"))
-            .ok(),
-        Some(_) => {
-            problems.add("tenant_id", "must be a UUID");
-            None
+        Some(given) => {
+            let id = given.as_str().and_then(parse_hyphenated_uuid);
+            if id.is_none() {
+                problems.add("tenant_id", "must be a UUID");
+            }
+            id
         }
     };
     let request = CreateApiKeyRequest {

@@ -40,6 +40,15 @@ pub struct Tenant {
     pub updated_at: Timestamp,
 }
 
+/// A UUID as the API takes it in a header, a path, a query or a body: hyphenated (36
+/// characters), in any letter case. `Uuid::try_parse` alone would also take the simple,
+/// braced and URN forms, which the API never writes.
+pub(crate) fn parse_hyphenated_uuid(text: &str) -> Option<Uuid> {
+    (text.len() == 36)
+        .then(|| Uuid::try_parse(text).ok())
+        .flatten()
+}
+
 /// A point in time, whole seconds in UTC, written as RFC 3339 with a `Z`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp(OffsetDateTime);
@@ -215,6 +224,25 @@ impl fmt::Debug for Fresh {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_are_taken_hyphenated_in_any_case_and_in_no_other_form() {
+        let id = "2489e9ad-2ee2-8e00-8ec9-32d5f69181c0";
+        assert!(parse_hyphenated_uuid(id).is_some());
+        assert_eq!(
+            parse_hyphenated_uuid(&id.to_uppercase()),
+            parse_hyphenated_uuid(id)
+        );
+        for other in [
+            "2489e9ad2ee28e008ec932d5f69181c0",
+            "{2489e9ad-2ee2-8e00-8ec9-32d5f69181c0}",
+            "urn:uuid:2489e9ad-2ee2-8e00-8ec9-32d5f69181c0",
+            "2489e9ad-2ee2-8e00-8ec9-32d5f69181cz",
+            "",
+        ] {
+            assert_eq!(parse_hyphenated_uuid(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn the_stored_form_reads_as_the_general_parser_reads_it() {

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::error::ApiError;
 use crate::fields::{Field, READ_ONLY_FIELDS, UPDATABLE_FIELDS};
 use crate::model::Tenant;
+use crate::model::parse_hyphenated_uuid;
 use crate::validate::{
     self, MAX_NAME_CHARS, Problems, Sso, UNKNOWN_FIELD, canonical_locale, plain_text, sso_settings,
 };
@@ -171,9 +172,11 @@ fn check(raw: &RawUpdate<'_>, mut problems: Problems) -> Result<Patch, ApiError>
     let locale = text(&mut problems, "locale", raw.locale)
         .and_then(|tag| canonical_locale(&mut problems, tag));
     let owner_user_id = text(&mut problems, "owner_user_id", raw.owner_user_id).and_then(|id| {
-        Uuid::try_parse(id)
-            .map_err(|_| problems.add("owner_user_id", "must be the UUID of a user of this tenant"))
-            .ok()
+        let id = parse_hyphenated_uuid(id);
+        if id.is_none() {
+            problems.add("owner_user_id", "must be the UUID of a user of this tenant");
+        }
+        id
     });
     let sso = sso_change(&mut problems, raw.sso_start_url, raw.sso_region);
     if problems.fields.is_empty() {
@@ -260,6 +263,11 @@ mod tests {
         assert_eq!(fields_of("{}"), ["body"]);
         assert_eq!(fields_of(r#"{"name":null}"#), ["name"]);
         assert_eq!(fields_of(r#"{"sso_start_url":null}"#), ["sso_region"]);
+        // An id in the one form the API writes, as everywhere else.
+        assert_eq!(
+            fields_of(r#"{"owner_user_id":"2489e9ad2ee28e008ec932d5f69181c0"}"#),
+            ["owner_user_id"]
+        );
     }
 
     #[test]

@@ -88,7 +88,7 @@ pub(crate) fn validate_value(value: &Value) -> Result<ValidTenant, ApiError> {
     })?;
     let mut wrong_type = BTreeMap::new();
     let raw = RawFields::of_object(object, |field| {
-        wrong_type.insert(field.to_owned(), "must be a string".to_owned());
+        wrong_type.insert(field.to_owned(), WRONG_TYPE.to_owned());
     });
     problems.fields.extend(wrong_type);
     check(raw, problems)
@@ -98,6 +98,9 @@ pub(crate) fn validate_value(value: &Value) -> Result<ValidTenant, ApiError> {
 pub fn validate(request: &CreateTenantRequest) -> Result<ValidTenant, ApiError> {
     check(RawFields::of_request(request), Problems::default())
 }
+
+/// The message for a field given as another JSON type than a string.
+const WRONG_TYPE: &str = "must be a string";
 
 /// The message for a key that is no field of the body.
 pub(crate) const UNKNOWN_FIELD: &str = "is not a known field";
@@ -149,6 +152,17 @@ impl Problems {
         self.fields
             .entry(field.to_owned())
             .or_insert_with(|| message.into());
+    }
+
+    /// A string field of a JSON body that must be given: absent or `null` is "is required", any
+    /// other type "must be a string", as for the fields of a create.
+    pub(crate) fn required_string<'a>(
+        &mut self,
+        object: &'a Map<String, Value>,
+        field: &str,
+    ) -> Option<&'a str> {
+        let value = Field::of_object(object, field, |name| self.add(name, WRONG_TYPE));
+        self.required(field, value)
     }
 
     fn required<'a>(&mut self, field: &str, value: Field<'a>) -> Option<&'a str> {
