@@ -5,7 +5,7 @@
 use uuid::Uuid;
 
 use crate::action::{Action, Ask, Context, Resource};
-use crate::api_key::{self, hash_secret};
+use crate::api_key::{self, PresentedKey, hash_secret};
 use crate::authz::{Permit, Policies, Principal};
 use crate::error::{ApiError, SlugConflict};
 use crate::event::{EventType, NewEvent};
@@ -13,7 +13,10 @@ use crate::fields::CreateTenantRequest;
 use crate::model::parse_hyphenated_uuid;
 use crate::model::{Fresh, Tenant, Timestamp};
 use crate::slug;
-use crate::store::{AuditRecord, Invite, NewTenantRecord, OwnerUser, StoreError, TenantStore};
+use crate::store::{
+    AuditRecord, CreateReads, Invite, NewTenantRecord, OwnerUser, StoreError, StoredApiKey,
+    TenantStore,
+};
 use crate::validate::{self, MAX_BODY_BYTES, SlugChoice, ValidTenant};
 
 /// How long an owner's invite stays valid: 7 days.
@@ -93,7 +96,8 @@ impl std::fmt::Debug for Created {
     }
 }
 
-/// Creates a tenant: every check in the contract's order, then one atomic write.
+/// Creates a tenant: every check in the contract's order, then one atomic write. Two calls to
+/// the store in the common case: [`TenantStore::create_reads`], then the write.
 pub async fn create_tenant<S: TenantStore + ?Sized>(
     policies: &Policies,
     store: &S,
@@ -101,18 +105,22 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
     now: Timestamp,
     fresh: Fresh,
 ) -> Result<Created, ApiError> {
-    let principal = caller(store, call.credentials).await?;
-    let valid = match call.body {
-        Body::Json {
-            content_type,
-            bytes,
-        } => {
-            check_content_type(content_type)?;
-            check_size(bytes.len())?;
-            validate::parse_and_validate(bytes)?
-        }
-        Body::Typed(request) => validate::validate(request)?,
-    };
+    let presented = presented_key(call.credentials.api_key)?;
+    // The body is read before the key is looked up, so that the slug's candidates go with the
+    // key in one read; its errors still answer after the caller's, in the contract's order.
+    let body = read_body(call.body);
+    let candidates = body
+        .as_ref()
+        .map_or_else(|_| Vec::new(), |valid| slug_candidates(&valid.slug));
+    let found = store
+        .create_reads(&CreateReads {
+            key_id: presented.key_id,
+            slug_candidates: &candidates,
+        })
+        .await
+        .map_err(internal)?;
+    let principal = identify(&presented, found.key, call.credentials.tenant_id)?;
+    let valid = body?;
     let decision = Decision {
         principal: &principal,
         action: Action::CreateTenant,
@@ -128,9 +136,11 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
     )
     .await?;
     // A derived slug that is taken after all (a racing create got it first) is retried with
-    // the next random suffix; a given one answers 409.
+    // the next random suffix; a given one answers 409. The unique index decides: the read
+    // above only steers the choice.
     let mut suffixes = fresh.slug_suffixes.iter();
-    let mut slug = choose_slug(store, &valid.slug, &mut suffixes).await?;
+    let used = folded(found.slugs_in_use);
+    let mut slug = choose_slug(store, &valid.slug, candidates, &used, &mut suffixes).await?;
     loop {
         let record = new_tenant_record(&valid, &slug, &decision, &permit, &fresh);
         match store.insert_tenant(&record).await {
@@ -155,15 +165,30 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
     }
 }
 
+/// The body of a create, checked and validated.
+fn read_body(body: Body<'_>) -> Result<ValidTenant, ApiError> {
+    match body {
+        Body::Json {
+            content_type,
+            bytes,
+        } => {
+            check_content_type(content_type)?;
+            check_size(bytes.len())?;
+            validate::parse_and_validate(bytes)
+        }
+        Body::Typed(request) => validate::validate(request),
+    }
+}
+
 /// Authenticates the caller and checks its tenant header: the first two checks of every
 /// operation, in the contract's order.
 pub(crate) async fn caller<S: TenantStore + ?Sized>(
     store: &S,
     credentials: Credentials<'_>,
 ) -> Result<Principal, ApiError> {
-    let principal = authenticate(store, credentials.api_key).await?;
-    check_tenant_header(&principal, credentials.tenant_id)?;
-    Ok(principal)
+    let presented = presented_key(credentials.api_key)?;
+    let stored = store.api_key(presented.key_id).await.map_err(internal)?;
+    identify(&presented, stored, credentials.tenant_id)
 }
 
 /// A decision to ask the policies for, with what its audit record needs.
@@ -239,16 +264,22 @@ pub(crate) fn internal(error: StoreError) -> ApiError {
     ApiError::Internal(error.to_string())
 }
 
-/// Finds the key a caller presented. Missing, malformed, unknown, revoked and wrong-secret keys
-/// all end in the same [`ApiError::Unauthenticated`], after the same hashing work.
-async fn authenticate<S: TenantStore + ?Sized>(
-    store: &S,
-    header: Option<&str>,
-) -> Result<Principal, ApiError> {
-    let presented = header
+/// The key in the `X-API-Key` header; a missing or malformed one is
+/// [`ApiError::Unauthenticated`] before anything is read.
+fn presented_key(header: Option<&str>) -> Result<PresentedKey<'_>, ApiError> {
+    header
         .and_then(api_key::parse)
-        .ok_or(ApiError::Unauthenticated)?;
-    let stored = store.api_key(presented.key_id).await.map_err(internal)?;
+        .ok_or(ApiError::Unauthenticated)
+}
+
+/// The caller, from the key it presented and the key stored under that id, and its tenant
+/// header checked. Unknown, revoked and wrong-secret keys all end in the same
+/// [`ApiError::Unauthenticated`], after the same hashing work.
+fn identify(
+    presented: &PresentedKey<'_>,
+    stored: Option<StoredApiKey>,
+    tenant_header: Option<&str>,
+) -> Result<Principal, ApiError> {
     let Some(stored) = stored else {
         // Hash anyway, so an unknown id takes as long as a wrong secret.
         std::hint::black_box(hash_secret(presented.secret));
@@ -257,13 +288,15 @@ async fn authenticate<S: TenantStore + ?Sized>(
     if !api_key::secret_matches(presented.secret, &stored.secret_hash) || stored.revoked {
         return Err(ApiError::Unauthenticated);
     }
-    Ok(Principal {
+    let principal = Principal {
         key_id: stored.key_id,
         tenant_id: stored.tenant_id,
         tenant_is_master: stored.tenant_is_master,
         tenant_slug: stored.tenant_slug,
         scopes: stored.scopes,
-    })
+    };
+    check_tenant_header(&principal, tenant_header)?;
+    Ok(principal)
 }
 
 /// The tenant-header check, in code so that no policy can switch it off.
@@ -308,28 +341,47 @@ pub(crate) fn check_size(len: usize) -> Result<(), ApiError> {
     }
 }
 
-/// The slug to write: a given one if free and not reserved; for a derived one, the first free
-/// of its [`SEQUENTIAL_VARIANTS`] plain variants, or else one with the next random suffix.
-async fn choose_slug<S: TenantStore + ?Sized>(
-    store: &S,
-    choice: &SlugChoice,
-    suffixes: &mut std::slice::Iter<'_, [u8; slug::RANDOM_SUFFIX_BYTES]>,
-) -> Result<String, ApiError> {
+/// The slugs a create asks about with its key: a given slug and the variants its 409 would
+/// suggest (so that a taken or reserved slug is answered from the same read); a derived slug and
+/// its [`SEQUENTIAL_VARIANTS`] plain variants, reserved ones left out.
+fn slug_candidates(choice: &SlugChoice) -> Vec<String> {
     match choice {
         SlugChoice::Given(given) => {
-            if slug::is_reserved(given) {
-                return Err(slug_taken(store, given, SlugConflict::Reserved).await);
-            }
-            if !in_use(store, std::slice::from_ref(given)).await?.is_empty() {
-                return Err(slug_taken(store, given, SlugConflict::InUse).await);
-            }
-            Ok(given.clone())
+            let mut candidates = vec![given.clone()];
+            candidates.extend(suggestion_candidates(given));
+            candidates
         }
         SlugChoice::Derived(base) => {
             let mut candidates = vec![base.clone()];
             candidates.extend(slug::variants(base, 2, SEQUENTIAL_VARIANTS - 1));
             candidates.retain(|c| !slug::is_reserved(c));
-            let used = in_use(store, &candidates).await?;
+            candidates
+        }
+    }
+}
+
+/// The slug to write, from `candidates` (see [`slug_candidates`]) and those of them `used`: a
+/// given one if free and not reserved; for a derived one, the first free plain variant, or else
+/// one with the next random suffix.
+async fn choose_slug<S: TenantStore + ?Sized>(
+    store: &S,
+    choice: &SlugChoice,
+    candidates: Vec<String>,
+    used: &[String],
+    suffixes: &mut std::slice::Iter<'_, [u8; slug::RANDOM_SUFFIX_BYTES]>,
+) -> Result<String, ApiError> {
+    match choice {
+        SlugChoice::Given(given) => {
+            let reason = if slug::is_reserved(given) {
+                SlugConflict::Reserved
+            } else if used.contains(given) {
+                SlugConflict::InUse
+            } else {
+                return Ok(given.clone());
+            };
+            Err(conflict(given, reason, used))
+        }
+        SlugChoice::Derived(base) => {
             if let Some(free) = candidates.into_iter().find(|c| !used.contains(c)) {
                 return Ok(free);
             }
@@ -341,15 +393,14 @@ async fn choose_slug<S: TenantStore + ?Sized>(
     }
 }
 
-/// The 409 for a slug, with up to [`SUGGESTIONS`] free variants (none if the store fails).
-async fn slug_taken<S: TenantStore + ?Sized>(
-    store: &S,
-    slug: &str,
-    reason: SlugConflict,
-) -> ApiError {
-    let candidates = slug::variants(slug, 2, 12);
-    let used = in_use(store, &candidates).await.unwrap_or_default();
-    let suggestions = candidates
+/// The variants of a slug a 409 may suggest.
+fn suggestion_candidates(slug: &str) -> Vec<String> {
+    slug::variants(slug, 2, 12)
+}
+
+/// The 409 for a slug, with up to [`SUGGESTIONS`] of its variants not among `used`.
+fn conflict(slug: &str, reason: SlugConflict, used: &[String]) -> ApiError {
+    let suggestions = suggestion_candidates(slug)
         .into_iter()
         .filter(|c| !used.contains(c))
         .take(SUGGESTIONS)
@@ -361,15 +412,24 @@ async fn slug_taken<S: TenantStore + ?Sized>(
     }
 }
 
-async fn in_use<S: TenantStore + ?Sized>(
+/// The 409 for a slug found taken only at the write, its suggestions read afresh (none if the
+/// store fails): the rare path, which pays one more read.
+async fn slug_taken<S: TenantStore + ?Sized>(
     store: &S,
-    candidates: &[String],
-) -> Result<Vec<String>, ApiError> {
-    store
-        .slugs_in_use(candidates)
+    slug: &str,
+    reason: SlugConflict,
+) -> ApiError {
+    let used = store
+        .slugs_in_use(&suggestion_candidates(slug))
         .await
-        .map(|used| used.into_iter().map(|s| slug::fold(&s)).collect())
-        .map_err(internal)
+        .map(folded)
+        .unwrap_or_default();
+    conflict(slug, reason, &used)
+}
+
+/// Slugs as a store found them, folded to compare with candidates.
+fn folded(slugs: Vec<String>) -> Vec<String> {
+    slugs.into_iter().map(|s| slug::fold(&s)).collect()
 }
 
 /// The rows of one create.

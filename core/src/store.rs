@@ -351,6 +351,27 @@ pub struct InviteRenewal {
     pub event: NewEvent,
 }
 
+/// What a create reads before it decides, asked in one call (one round trip on D1): the
+/// caller's key, and which of the slug's candidates are taken. Whatever else a create must read
+/// first belongs here too, so that its reads stay one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreateReads<'a> {
+    /// The id of the key the caller presented.
+    pub key_id: Uuid,
+    /// Lowercase slugs to check (none when the body is invalid).
+    pub slug_candidates: &'a [String],
+}
+
+/// What [`TenantStore::create_reads`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateFound {
+    /// The key, as [`TenantStore::api_key`] finds it.
+    pub key: Option<StoredApiKey>,
+    /// The candidates in use, as [`TenantStore::slugs_in_use`] finds them; a store may leave it
+    /// empty when there is no such key, since the create then stops.
+    pub slugs_in_use: Vec<String>,
+}
+
 /// Which events a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventFilter {
@@ -373,6 +394,18 @@ pub trait TenantStore {
 
     /// Which of `candidates` (lowercase slugs) are used by existing tenants.
     async fn slugs_in_use(&self, candidates: &[String]) -> Result<Vec<String>, StoreError>;
+
+    /// The reads of a create, in one call. By default the two reads one after the other (no
+    /// round trip to save in process); D1 overrides it with one query.
+    async fn create_reads(&self, reads: &CreateReads<'_>) -> Result<CreateFound, StoreError> {
+        let key = self.api_key(reads.key_id).await?;
+        let slugs_in_use = if key.is_some() && !reads.slug_candidates.is_empty() {
+            self.slugs_in_use(reads.slug_candidates).await?
+        } else {
+            Vec::new()
+        };
+        Ok(CreateFound { key, slugs_in_use })
+    }
 
     /// Writes the tenant, owner, invite, audit record and events atomically. A unique-slug violation is
     /// [`StoreError::SlugTaken`] and leaves nothing behind.

@@ -3,9 +3,9 @@
 use serde::de::DeserializeOwned;
 use tenantry_core::sql::{self, Row, SqlStatement, SqlValue};
 use tenantry_core::store::{
-    ApiKeyInfo, AuditRecord, EventFilter, FoundInvite, FoundKey, FoundOwner, FoundTenant,
-    InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, NewTenantRecord, StoredApiKey,
-    TenantDeletion, TenantUpdate,
+    ApiKeyInfo, AuditRecord, CreateFound, CreateReads, EventFilter, FoundInvite, FoundKey,
+    FoundOwner, FoundTenant, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation,
+    NewTenantRecord, StoredApiKey, TenantDeletion, TenantUpdate,
 };
 use tenantry_core::store::{StoreError, TenantStore};
 use tenantry_core::{EventInfo, Tenant};
@@ -83,6 +83,12 @@ impl TenantStore for D1Store {
         };
         let rows: Vec<(String,)> = self.rows(&statement).await?;
         Ok(rows.into_iter().map(|(slug,)| slug).collect())
+    }
+
+    /// One query (one round trip) rather than the port's two reads.
+    async fn create_reads(&self, reads: &CreateReads<'_>) -> Result<CreateFound, StoreError> {
+        let rows: Vec<Row> = self.rows(&sql::find_create_reads(reads)).await?;
+        sql::found_create_reads(&rows)
     }
 
     async fn insert_tenant(&self, record: &NewTenantRecord) -> Result<(), StoreError> {

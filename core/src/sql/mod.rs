@@ -10,13 +10,14 @@ use crate::delivery::Attempted;
 use crate::event::NewEvent;
 use crate::model::{Tenant, Timestamp};
 use crate::store::{
-    AuditRecord, EventFilter, Invite, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation,
-    MasterTenant, NewApiKey, NewTenantRecord, OwnerUser, TenantDeletion, TenantUpdate,
+    AuditRecord, CreateReads, EventFilter, Invite, InviteAcceptance, InviteRenewal, KeyIssue,
+    KeyRevocation, MasterTenant, NewApiKey, NewTenantRecord, OwnerUser, TenantDeletion,
+    TenantUpdate,
 };
 
 pub use rows::{
-    Row, claimed_events, found_api_key, found_event, found_invite, found_key_info, found_owner,
-    found_tenant, listed_events, listed_keys, listed_tenants,
+    Row, claimed_events, found_api_key, found_create_reads, found_event, found_invite,
+    found_key_info, found_owner, found_tenant, listed_events, listed_keys, listed_tenants,
 };
 
 /// A value bound to a statement parameter.
@@ -111,11 +112,44 @@ impl SqlStatement {
     }
 }
 
+/// A key with its tenant's master flag and slug, from `api_keys k` joined with `tenants t`.
+/// Columns: id, tenant_id, is_master, secret_hash, scopes (JSON array), revoked (0 or 1), the
+/// tenant's slug. (A macro, so that the statements below are built with `concat!`.)
+macro_rules! api_key_select {
+    () => {
+        "SELECT k.id, k.tenant_id, t.is_master, k.secret_hash, k.scopes, \
+         k.revoked_at IS NOT NULL, t.slug"
+    };
+}
+
+/// The tenants whose slug is among the JSON array `?N` of candidates (the column compares
+/// NOCASE).
+macro_rules! slugs_in_use_from {
+    ($param:literal) => {
+        concat!(
+            "FROM tenants s WHERE s.slug IN (SELECT value FROM json_each(",
+            $param,
+            "))"
+        )
+    };
+}
+
 /// Finds an API key with its tenant's master flag and slug. Columns: id, tenant_id, is_master,
 /// secret_hash, scopes (JSON array), revoked (0 or 1), the tenant's slug.
-pub const FIND_API_KEY: &str = "SELECT k.id, k.tenant_id, t.is_master, k.secret_hash, k.scopes, \
-     k.revoked_at IS NOT NULL, t.slug FROM api_keys k JOIN tenants t ON t.id = k.tenant_id \
-     WHERE k.id = ?1";
+pub const FIND_API_KEY: &str = concat!(
+    api_key_select!(),
+    " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?1"
+);
+
+/// The reads of a create in one query, so that they cost one round trip: [`FIND_API_KEY`]'s
+/// columns for key `?1`, then, as a JSON array, the slugs in use among the JSON array `?2` of
+/// candidates. No row when there is no such key (the create stops there).
+pub const FIND_CREATE_READS: &str = concat!(
+    api_key_select!(),
+    ", (SELECT json_group_array(s.slug) ",
+    slugs_in_use_from!("?2"),
+    ") FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?1"
+);
 
 /// The columns of a tenant, in the order `rows` reads them. (A macro, so that
 /// the statements below are built with `concat!` at compile time.)
@@ -223,8 +257,7 @@ pub const KEYS_AFTER: &str = concat!(
 );
 
 /// The slugs among a JSON array of candidates that tenants use (the column compares NOCASE).
-pub const SLUGS_IN_USE: &str =
-    "SELECT slug FROM tenants WHERE slug IN (SELECT value FROM json_each(?1))";
+pub const SLUGS_IN_USE: &str = concat!("SELECT s.slug ", slugs_in_use_from!("?1"));
 
 /// Whether a master tenant exists.
 pub const HAS_MASTER: &str = "SELECT EXISTS (SELECT 1 FROM tenants WHERE is_master = 1)";
@@ -651,6 +684,17 @@ pub fn record_attempt(attempted: &Attempted) -> SqlStatement {
 /// The query for [`FIND_API_KEY`].
 pub fn find_api_key(id: Uuid) -> SqlStatement {
     on_tenant(FIND_API_KEY, id)
+}
+
+/// The query for [`FIND_CREATE_READS`].
+pub fn find_create_reads(reads: &CreateReads<'_>) -> SqlStatement {
+    SqlStatement {
+        sql: FIND_CREATE_READS,
+        params: vec![
+            reads.key_id.into(),
+            json_array(reads.slug_candidates).into(),
+        ],
+    }
 }
 
 /// The statement that revokes an API key from `at` on.

@@ -7,8 +7,8 @@ use crate::delivery::DueEvent;
 use crate::event::{EventInfo, public_id};
 use crate::model::{Tenant, Timestamp};
 use crate::store::{
-    ApiKeyInfo, FoundInvite, FoundKey, FoundOwner, FoundTenant, StoreError, StoredApiKey,
-    StoredTenant,
+    ApiKeyInfo, CreateFound, FoundInvite, FoundKey, FoundOwner, FoundTenant, StoreError,
+    StoredApiKey, StoredTenant,
 };
 
 /// Read from whatever a database driver hands back (D1 gives JavaScript values, whose numbers
@@ -245,6 +245,17 @@ pub fn found_api_key(rows: &[Row]) -> Result<Option<StoredApiKey>, StoreError> {
             })
         })
         .transpose()
+}
+
+/// The answer to [`find_create_reads`](super::find_create_reads).
+pub fn found_create_reads(rows: &[Row]) -> Result<CreateFound, StoreError> {
+    Ok(CreateFound {
+        key: found_api_key(rows)?,
+        slugs_in_use: match rows.first() {
+            Some(row) => Columns(row).strings(7)?,
+            None => Vec::new(),
+        },
+    })
 }
 
 /// The answer to [`find_event`](super::find_event).
