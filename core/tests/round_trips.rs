@@ -2,6 +2,11 @@
 //! store and records each call. On D1 every call is one round trip (a query, or a batch that D1
 //! runs as one transaction), so these counts are the worker's round trips per request.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "the helpers of a test fail it loudly on any error"
+)]
+
 use std::sync::Mutex;
 
 use tenantry_core::admin::{self, BOOTSTRAP_RANDOM_BYTES};
