@@ -21,6 +21,7 @@ mod events;
 mod fields;
 mod flow;
 pub mod http;
+mod invite_mail;
 mod invites;
 mod json;
 mod keys;
@@ -53,7 +54,8 @@ pub use error::{ApiError, ErrorBody, SlugConflict};
 pub use event::{EventInfo, EventType, NewEvent};
 pub use events::{EventQuery, get_event, list_events};
 pub use fields::CreateTenantRequest;
-pub use flow::{Body, CreateCall, Created, Credentials, create_tenant};
+pub use flow::{Body, CreateCall, Created, Credentials, InviteTtl, create_tenant};
+pub use invite_mail::{InviteLink, InviteMail, MailError, invite_mail};
 pub use invites::{Accepted, Resent, accept_invite, resend_invite};
 pub use keys::{
     CreateApiKeyRequest, CreatedKey, KeyBody, KeyQuery, create_api_key, get_api_key, list_api_keys,

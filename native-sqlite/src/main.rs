@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use tenantry_core::{Policies, RetrySchedule, Scope, WebhookSecret};
+use tenantry_core::{InviteTtl, Policies, RetrySchedule, Scope, WebhookSecret};
 use tenantry_native::admin::Bootstrapped;
 use tenantry_native::admin::{self, AdminChange};
-use tenantry_native::server::{self, Assets, Pool, REPOSITORY_ASSETS, Webhooks};
+use tenantry_native::server::{self, Assets, Mailer, Pool, REPOSITORY_ASSETS, Webhooks};
 use tenantry_native::{NativeError, SqliteStore, Tenantry};
 use tenantry_policy_verify::{PolicySource, VerifyError};
 use uuid::Uuid;
@@ -58,6 +58,12 @@ enum Command {
         /// How long a delivery holds its events, in seconds; for the crash tests only.
         #[arg(long, hide = true, default_value_t = tenantry_core::LEASE_SECONDS)]
         webhook_lease: i64,
+        #[command(flatten)]
+        mail: MailArgs,
+        /// How long a new invite stays valid: a whole number and a unit, `s`, `m`, `h` or `d`
+        /// (`7d`, `12h`, `2s`).
+        #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_ttl)]
+        invite_ttl: InviteTtl,
     },
     /// Work with the Cedar policies.
     #[command(subcommand)]
@@ -105,6 +111,28 @@ enum KeysCommand {
     },
 }
 
+/// Mailing invites over SMTP: the three go together.
+#[derive(Args)]
+struct MailArgs {
+    /// Mail every invite through this SMTP relay: `smtp://host:port`, with credentials and TLS
+    /// in the URL (`smtp://user:pass@host:587?tls=required`, `smtps://user:pass@host:465`).
+    #[arg(long, value_name = "URL", requires_all = ["invite_from", "invite_link"])]
+    smtp_url: Option<String>,
+    /// The invite mail's sender, `noreply@example.com` or `Example <noreply@example.com>`.
+    #[arg(long, value_name = "ADDRESS", requires = "smtp_url")]
+    invite_from: Option<String>,
+    /// The link in the invite mail, with `{token}` where the invite's token goes, e.g.
+    /// `https://app.example.com/invite?token={token}`.
+    #[arg(long, value_name = "URL", requires = "smtp_url")]
+    invite_link: Option<String>,
+}
+
+fn parse_ttl(text: &str) -> Result<InviteTtl, String> {
+    InviteTtl::parse(text).ok_or_else(|| {
+        format!("`{text}` is not a duration such as `7d`, `12h`, `30m` or `2s` (more than zero)")
+    })
+}
+
 /// Where a change goes: a SQLite file, or a SQL file for `wrangler d1 execute DB --file FILE`.
 #[derive(Args)]
 #[group(required = true, multiple = false)]
@@ -149,15 +177,27 @@ fn run(cli: Cli) -> Result<(), NativeError> {
             webhook_secret_file,
             webhook_retry_delays,
             webhook_lease,
+            mail,
+            invite_ttl,
         } => {
+            let mailer = match (mail.smtp_url, mail.invite_from, mail.invite_link) {
+                (Some(url), Some(from), Some(link)) => Some(Mailer::new(&url, &from, &link)?),
+                _ => None,
+            };
             let webhooks = webhook_url
                 .map(|url| webhooks(url, webhook_secret_file, webhook_retry_delays))
                 .transpose()?
                 .map(|webhooks| Webhooks {
                     lease_seconds: webhook_lease.max(1),
+                    mailer: mailer.is_some(),
                     ..webhooks
                 });
-            serve(db, listen, assets, webhooks)
+            let mailer = mailer.map(|mut mailer| {
+                mailer.webhooks = webhooks.is_some();
+                mailer
+            });
+            let outbox = Outbox { webhooks, mailer };
+            serve(db, listen, assets, outbox, invite_ttl)
         }
         Command::Policies(PoliciesCommand::Verify { policies }) => verify(policies.as_deref()),
     }
@@ -242,14 +282,22 @@ fn webhooks(
         secret,
         schedule,
         lease_seconds: tenantry_core::LEASE_SECONDS,
+        mailer: false,
     })
+}
+
+/// The outbox's consumers `serve` runs: either, both or none.
+struct Outbox {
+    webhooks: Option<Webhooks>,
+    mailer: Option<Mailer>,
 }
 
 fn serve(
     db: Option<PathBuf>,
     listen: SocketAddr,
     assets: Option<PathBuf>,
-    webhooks: Option<Webhooks>,
+    outbox: Outbox,
+    invite_ttl: InviteTtl,
 ) -> Result<(), NativeError> {
     let assets = console_assets(assets)?;
     let policies = Arc::new(Policies::embedded()?);
@@ -272,9 +320,16 @@ fn serve(
         }
     }
     drop(first);
-    let pool = Arc::new(Pool::open(db, policies)?.with_assets(assets));
-    if let Some(webhooks) = webhooks {
+    let pool = Arc::new(
+        Pool::open(db, policies)?
+            .with_assets(assets)
+            .with_invite_ttl(invite_ttl),
+    );
+    if let Some(webhooks) = outbox.webhooks {
         server::spawn_deliverer(pool.clone(), webhooks);
+    }
+    if let Some(mailer) = outbox.mailer {
+        server::spawn_mailer(pool.clone(), mailer);
     }
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

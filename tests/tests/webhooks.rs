@@ -9,91 +9,53 @@
 )]
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tenantry_conformance::fixture::Fixture;
+use tenantry_conformance::receivers::Receiver;
 use tenantry_conformance::targets::native_http;
 use tenantry_conformance::{Request, Target};
 
 /// A test secret (`whsec_` and base64 of 24 bytes).
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-/// The receiver process, stopped when dropped.
-struct Receiver {
-    child: Child,
+/// The webhook receiver and its URL.
+struct Hooks {
+    receiver: Receiver,
     url: String,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
 }
 
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or_else(|| panic!("no workspace"))
-}
-
-/// Starts `tests/receivers/webhooks.py` with the venv's Python on a free port.
-fn start_receiver() -> Receiver {
+/// Starts `tests/receivers/webhooks.py` on a free port.
+fn start_receiver() -> Hooks {
     start_receiver_with(None, 0)
 }
 
 /// The receiver on `port` (a free one when `None`), answering 500 to its first `fail_first`
 /// deliveries.
-fn start_receiver_with(port: Option<u16>, fail_first: u32) -> Receiver {
+fn start_receiver_with(port: Option<u16>, fail_first: u32) -> Hooks {
     start_receiver_slowed(port, fail_first, 0)
 }
 
 /// As [`start_receiver_with`], each answer `delay_ms` late.
-fn start_receiver_slowed(port: Option<u16>, fail_first: u32, delay_ms: u32) -> Receiver {
-    let python = repo().join(".tools/py/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run scripts/install-tools.sh",
-        python.display()
+fn start_receiver_slowed(port: Option<u16>, fail_first: u32, delay_ms: u32) -> Hooks {
+    let receiver = Receiver::start(
+        "webhooks.py",
+        port,
+        &[
+            ("TENANTRY_WEBHOOK_SECRET", SECRET.to_owned()),
+            ("RECEIVER_FAIL_FIRST", fail_first.to_string()),
+            ("RECEIVER_DELAY_MS", delay_ms.to_string()),
+        ],
     );
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let log = dir.path().join("received.jsonl");
-    let mut child = Command::new(python)
-        .arg(repo().join("tests/receivers/webhooks.py"))
-        .arg(&log)
-        .args(port.map(|p| p.to_string()))
-        .env("TENANTRY_WEBHOOK_SECRET", SECRET)
-        .env("RECEIVER_FAIL_FIRST", fail_first.to_string())
-        .env("RECEIVER_DELAY_MS", delay_ms.to_string())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start the receiver: {e}"));
-    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-    let port = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("listening on ").map(str::to_owned))
-        .unwrap_or_else(|| panic!("the receiver did not say where it listens"));
-    Receiver {
-        child,
-        url: format!("http://127.0.0.1:{port}/hooks"),
-        log,
-        _dir: dir,
+    Hooks {
+        url: format!("http://127.0.0.1:{}/hooks", receiver.port),
+        receiver,
     }
 }
 
-fn received(receiver: &Receiver) -> Vec<Value> {
-    std::fs::read_to_string(&receiver.log)
-        .unwrap_or_default()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or(Value::Null))
-        .collect()
+fn received(hooks: &Hooks) -> Vec<Value> {
+    hooks.receiver.received()
 }
 
 fn get(target: &dyn Target, fixture: &Fixture, path: &str) -> Value {
@@ -388,7 +350,7 @@ fn post_invite(target: &dyn Target, fixture: &Fixture, tenant: &str) -> (u16, Va
 
 /// A new invite: 202 while the owner is invited, the old token then unknown (404) and the new
 /// one, from the new delivery, accepted; 409 `owner_active` once accepted.
-fn resend(target: &dyn Target, fixture: &Fixture, receiver: &Receiver) {
+fn resend(target: &dyn Target, fixture: &Fixture, receiver: &Hooks) {
     let invites: Vec<Value> = received(receiver)
         .into_iter()
         .filter(|d| d["type"] == "invite.created")
