@@ -6,6 +6,7 @@
 use uuid::Uuid;
 
 use crate::api_key::{IssuedKey, KEY_RANDOM_BYTES};
+use crate::event::public_id;
 use crate::model::Timestamp;
 use crate::scope::Scope;
 use crate::sql::{self, SqlStatement, SqlValue};
@@ -31,6 +32,9 @@ pub enum AdminError {
     /// Revoking a key the database does not have.
     #[error("no API key `{0}` in this database; nothing was revoked")]
     NoSuchKey(Uuid),
+    /// Retrying an event the database does not have.
+    #[error("no event `{id}` in this database; nothing was scheduled", id = public_id(*.0))]
+    NoSuchEvent(Uuid),
 }
 
 /// What must hold in the database for a change to apply.
@@ -42,6 +46,10 @@ pub enum Check {
     TenantExists(Uuid),
     /// The key exists: revoking a mistyped id must not look like success.
     KeyExists(Uuid),
+    /// The event exists: retrying a mistyped id must not look like success.
+    EventExists(Uuid),
+    /// Nothing: the change applies to whatever rows match it (none, maybe).
+    Nothing,
 }
 
 impl Check {
@@ -51,6 +59,8 @@ impl Check {
             Self::NoMaster => (sql::HAS_MASTER, Vec::new()),
             Self::TenantExists(id) => (sql::HAS_TENANT, vec![SqlValue::from(id)]),
             Self::KeyExists(id) => (sql::HAS_API_KEY, vec![SqlValue::from(id)]),
+            Self::EventExists(id) => (sql::HAS_EVENT, vec![SqlValue::from(id)]),
+            Self::Nothing => (sql::TRUE, Vec::new()),
         };
         SqlStatement { sql, params }
     }
@@ -58,10 +68,13 @@ impl Check {
     /// Judges the query's answer.
     pub fn judge(self, answer: bool) -> Result<(), AdminError> {
         match (self, answer) {
-            (Self::NoMaster, false) | (Self::TenantExists(_) | Self::KeyExists(_), true) => Ok(()),
+            (Self::NoMaster, false)
+            | (Self::TenantExists(_) | Self::KeyExists(_) | Self::EventExists(_), true)
+            | (Self::Nothing, _) => Ok(()),
             (Self::NoMaster, true) => Err(AdminError::AlreadyInitialised),
             (Self::TenantExists(id), false) => Err(AdminError::NoSuchTenant(id)),
             (Self::KeyExists(id), false) => Err(AdminError::NoSuchKey(id)),
+            (Self::EventExists(id), false) => Err(AdminError::NoSuchEvent(id)),
         }
     }
 }
@@ -151,6 +164,21 @@ pub fn revoke_key(key_id: Uuid, now: Timestamp) -> Change {
     }
 }
 
+/// Schedules the delivery of event `id` again from `now` (attempts kept, as
+/// `POST /v1/events/{id}/retry` does), or with no id every failed event's.
+pub fn retry_events(id: Option<Uuid>, now: Timestamp) -> Change {
+    match id {
+        Some(id) => Change {
+            check: Check::EventExists(id),
+            statements: vec![sql::retry_one_event(id, now)],
+        },
+        None => Change {
+            check: Check::Nothing,
+            statements: vec![sql::retry_failed_events(now)],
+        },
+    }
+}
+
 /// The scopes as stored, each once, in the order given.
 fn scope_texts(scopes: &[Scope]) -> Vec<String> {
     let mut texts: Vec<String> = Vec::with_capacity(scopes.len());
@@ -233,5 +261,18 @@ mod tests {
             revoke_key(id, now()).check.query().params,
             [SqlValue::from(id)]
         );
+        assert_eq!(Check::EventExists(id).judge(true), Ok(()));
+        assert_eq!(
+            Check::EventExists(id).judge(false),
+            Err(AdminError::NoSuchEvent(id))
+        );
+        assert!(
+            AdminError::NoSuchEvent(id)
+                .to_string()
+                .contains("evt_00000000000000000000000000000009")
+        );
+        assert_eq!(Check::Nothing.judge(false), Ok(()));
+        assert_eq!(retry_events(None, now()).check, Check::Nothing);
+        assert_eq!(retry_events(Some(id), now()).check, Check::EventExists(id));
     }
 }

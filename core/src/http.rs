@@ -208,6 +208,7 @@ pub async fn handle<S: TenantStore + ?Sized>(
         (Some(Route::AcceptInvite), "POST") => call.accept_invite(store).await,
         (Some(Route::TenantInvite(id)), "POST") => call.resend_invite(store, id).await,
         (Some(Route::Event(id)), "GET") => call.get_event(store, id).await,
+        (Some(Route::EventRetry(id)), "POST") => call.retry_event(store, id).await,
         (Some(Route::Health), "GET" | "HEAD") => Ok(HttpResponse::ok(
             200,
             Vec::new(),
@@ -229,6 +230,7 @@ enum Route {
     ApiKey(Uuid),
     Events,
     Event(Uuid),
+    EventRetry(Uuid),
     AcceptInvite,
     TenantInvite(Uuid),
 }
@@ -242,7 +244,7 @@ impl Route {
             Self::Tenant(_) => "GET, PUT, DELETE",
             Self::ApiKey(_) => "GET, DELETE",
             Self::Events | Self::Event(_) => "GET",
-            Self::AcceptInvite | Self::TenantInvite(_) => "POST",
+            Self::AcceptInvite | Self::TenantInvite(_) | Self::EventRetry(_) => "POST",
         }
     }
 }
@@ -262,7 +264,10 @@ fn route(path: &str) -> Option<Route> {
                     None => id(rest).map(Route::Tenant),
                 }
             } else if let Some(rest) = path.strip_prefix("/v1/events/") {
-                parse_id(rest).map(Route::Event)
+                match rest.strip_suffix("/retry") {
+                    Some(event) => parse_id(event).map(Route::EventRetry),
+                    None => parse_id(rest).map(Route::Event),
+                }
             } else {
                 path.strip_prefix("/v1/api-keys/")
                     .and_then(id)
@@ -520,6 +525,24 @@ impl Call<'_> {
         )
         .await?;
         json_response(200, Vec::new(), &found)
+    }
+
+    async fn retry_event<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+        id: Uuid,
+    ) -> Result<HttpResponse, ApiError> {
+        let (key, tenant) = self.headers();
+        let event = events::retry_event(
+            self.policies,
+            store,
+            credentials(&key, &tenant),
+            id,
+            self.now,
+            &self.fresh,
+        )
+        .await?;
+        json_response(202, Vec::new(), &event)
     }
 
     async fn accept_invite<S: TenantStore + ?Sized>(

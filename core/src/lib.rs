@@ -51,8 +51,8 @@ pub use delivery::{
     RetrySchedule, SecretError, WebhookRequest, WebhookSecret, after_attempt, webhook_request,
 };
 pub use error::{ApiError, ErrorBody, SlugConflict};
-pub use event::{EventInfo, EventType, NewEvent};
-pub use events::{EventQuery, get_event, list_events};
+pub use event::{EventInfo, EventType, NewEvent, parse_id as parse_event_id};
+pub use events::{EventQuery, get_event, list_events, retry_event};
 pub use fields::CreateTenantRequest;
 pub use flow::{Body, CreateCall, Created, Credentials, InviteTtl, create_tenant};
 pub use invite_mail::{InviteLink, InviteMail, MailError, invite_mail};

@@ -3,9 +3,9 @@
 use serde::de::DeserializeOwned;
 use tenantry_core::sql::{self, Row, SqlStatement, SqlValue};
 use tenantry_core::store::{
-    ApiKeyInfo, AuditRecord, EventFilter, FoundInvite, FoundKey, FoundOwner, FoundTenant,
-    InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, NewTenantRecord, StoredApiKey,
-    TenantDeletion, TenantUpdate,
+    ApiKeyInfo, AuditRecord, EventFilter, EventRetry, FoundInvite, FoundKey, FoundOwner,
+    FoundTenant, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, NewTenantRecord,
+    StoredApiKey, TenantDeletion, TenantUpdate,
 };
 use tenantry_core::store::{StoreError, TenantStore};
 use tenantry_core::{EventInfo, Tenant};
@@ -152,6 +152,10 @@ impl TenantStore for D1Store {
     ) -> Result<Vec<(i64, EventInfo)>, StoreError> {
         let rows: Vec<Row> = self.rows(&sql::events_after(after, limit, filter)).await?;
         sql::listed_events(&rows)
+    }
+
+    async fn retry_event(&self, retry: &EventRetry) -> Result<(), StoreError> {
+        self.batch(&sql::retry_event(retry)).await
     }
 
     async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError> {

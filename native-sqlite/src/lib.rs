@@ -322,6 +322,25 @@ impl Tenantry {
         ))
     }
 
+    /// Schedules an event's delivery again, as `POST /v1/events/{id}/retry`; answers the event.
+    pub fn retry_event(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        id: Uuid,
+    ) -> Result<EventInfo, ApiError> {
+        let (now, fresh) = inputs()?;
+        let credentials = credentials(api_key, tenant_id);
+        pollster::block_on(tenantry_core::retry_event(
+            &self.policies,
+            &self.store,
+            credentials,
+            id,
+            now,
+            &fresh,
+        ))
+    }
+
     /// Revokes an API key, as `DELETE /v1/api-keys/{id}`.
     pub fn revoke_api_key(&self, api_key: &str, tenant_id: &str, id: Uuid) -> Result<(), ApiError> {
         let (now, fresh) = inputs()?;

@@ -10,7 +10,7 @@ use tenantry_core::{InviteTtl, Policies, RetrySchedule, Scope, WebhookSecret};
 use tenantry_native::admin::Bootstrapped;
 use tenantry_native::admin::{self, AdminChange};
 use tenantry_native::server::{self, Assets, Mailer, Pool, REPOSITORY_ASSETS, Webhooks};
-use tenantry_native::{NativeError, SqliteStore, Tenantry};
+use tenantry_native::{NativeError, SqliteStore, Tenantry, system};
 use tenantry_policy_verify::{PolicySource, VerifyError};
 use uuid::Uuid;
 
@@ -68,6 +68,29 @@ enum Command {
     /// Work with the Cedar policies.
     #[command(subcommand)]
     Policies(PoliciesCommand),
+    /// Work with the event outbox.
+    #[command(subcommand)]
+    Events(EventsCommand),
+}
+
+#[derive(Subcommand)]
+enum EventsCommand {
+    /// Schedule an event's webhook delivery again, now (its attempts kept; a running
+    /// `tenantry serve` on the file picks it up), or with no `--id` every failed event's.
+    /// Prints `{"scheduled": N}`.
+    Retry {
+        /// The SQLite database file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The event's id, `evt_…`; an id the database does not have is refused (exit 1).
+        #[arg(long, value_parser = parse_event_id)]
+        id: Option<Uuid>,
+    },
+}
+
+fn parse_event_id(text: &str) -> Result<Uuid, String> {
+    tenantry_core::parse_event_id(text)
+        .ok_or_else(|| format!("`{text}` is not an event id (`evt_` and 32 lowercase hex digits)"))
 }
 
 #[derive(Subcommand)]
@@ -200,6 +223,13 @@ fn run(cli: Cli) -> Result<(), NativeError> {
             serve(db, listen, assets, outbox, invite_ttl)
         }
         Command::Policies(PoliciesCommand::Verify { policies }) => verify(policies.as_deref()),
+        Command::Events(EventsCommand::Retry { db, id }) => {
+            let tenantry = Tenantry::open(&db)?;
+            tenantry.apply_admin_change(&tenantry_core::admin::retry_events(id, system::now()?))?;
+            // The change is one UPDATE: the rows it changed are the events scheduled.
+            let scheduled = tenantry.store().connection().changes();
+            print_json(&serde_json::json!({ "scheduled": scheduled }))
+        }
     }
 }
 

@@ -8,9 +8,9 @@ use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
 use tenantry_core::admin::{AdminError, Change};
 use tenantry_core::sql::{self, Row, SqlStatement, SqlValue};
 use tenantry_core::store::{
-    ApiKeyInfo, AuditRecord, EventFilter, FoundInvite, FoundKey, FoundOwner, FoundTenant,
-    InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, NewTenantRecord, StoreError,
-    StoredApiKey, TenantDeletion, TenantStore, TenantUpdate,
+    ApiKeyInfo, AuditRecord, EventFilter, EventRetry, FoundInvite, FoundKey, FoundOwner,
+    FoundTenant, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, NewTenantRecord,
+    StoreError, StoredApiKey, TenantDeletion, TenantStore, TenantUpdate,
 };
 use tenantry_core::{DueEvent, EventInfo, Tenant};
 use uuid::Uuid;
@@ -318,6 +318,10 @@ impl TenantStore for SqliteStore {
         filter: EventFilter,
     ) -> Result<Vec<(i64, EventInfo)>, StoreError> {
         sql::listed_events(&self.rows(&sql::events_after(after, limit, filter))?)
+    }
+
+    async fn retry_event(&self, retry: &EventRetry) -> Result<(), StoreError> {
+        self.execute_atomically(&sql::retry_event(retry))
     }
 
     async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError> {

@@ -335,3 +335,88 @@ fn serve_without_a_database_bootstraps_tenantry_db_once() {
     assert!(named.is_empty());
     assert!(said.contains("tenantry init --db other.db"), "{said}");
 }
+
+/// The state of one event as stored: attempts, next attempt, last error.
+fn delivery(db: &Path, id: &str) -> (i64, Option<String>, Option<String>) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row(
+        "SELECT attempts, next_attempt_at, last_error FROM events WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .unwrap()
+}
+
+#[test]
+fn events_retry_schedules_failed_events_again_keeping_their_attempts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let master = json(&tenantry(dir.path(), &["init", "--db", "t.db"]));
+    let tenantry_db = Tenantry::open(&db).unwrap();
+    let request = CreateTenantRequest {
+        name: "Retried".into(),
+        owner_email: "o@retried.test".into(),
+        owner_name: "O".into(),
+        ..CreateTenantRequest::default()
+    };
+    tenantry_db
+        .create_tenant(
+            master["api_key"].as_str().unwrap(),
+            master["tenant_id"].as_str().unwrap(),
+            &request,
+        )
+        .unwrap();
+    let ids: Vec<String> = {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let mut statement = conn.prepare("SELECT id FROM events ORDER BY seq").unwrap();
+        let rows = statement.query_map([], |r| r.get(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    };
+    let [failed, pending] = &ids[..] else {
+        panic!("a create writes two events: {ids:?}")
+    };
+    // The first one spent its schedule: failed.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE events SET attempts = 9, next_attempt_at = NULL, last_error = 'down' WHERE id = ?1",
+            [failed],
+        )
+        .unwrap();
+    let retried = json(&tenantry(dir.path(), &["events", "retry", "--db", "t.db"]));
+    assert_eq!(retried["scheduled"], 1);
+    let (attempts, next, error) = delivery(&db, failed);
+    assert_eq!((attempts, error.as_deref()), (9, Some("down")));
+    assert!(next.is_some(), "due again");
+    let again = json(&tenantry(dir.path(), &["events", "retry", "--db", "t.db"]));
+    assert_eq!(again["scheduled"], 0, "nothing is failed any more");
+
+    let public = format!("evt_{}", pending.replace('-', ""));
+    let one = json(&tenantry(
+        dir.path(),
+        &["events", "retry", "--db", "t.db", "--id", &public],
+    ));
+    assert_eq!(one["scheduled"], 1);
+    let unknown = tenantry(
+        dir.path(),
+        &[
+            "events",
+            "retry",
+            "--db",
+            "t.db",
+            "--id",
+            "evt_0000000000004000800000000000abcd",
+        ],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no event"));
+    let malformed = tenantry(
+        dir.path(),
+        &["events", "retry", "--db", "t.db", "--id", pending],
+    );
+    assert_eq!(
+        malformed.status.code(),
+        Some(2),
+        "a UUID is not an event id"
+    );
+}

@@ -192,6 +192,34 @@ fn errors_are_retried_with_the_same_id_then_the_event_fails() {
             .count();
         assert_eq!(tries, 3, "one webhook-id on every attempt: {deliveries:?}");
     }
+    // Scheduled again through the API, the failed event is tried once more (the receiver now
+    // answers 204) and delivered, its attempts counted on.
+    let id = failed["id"].as_str().unwrap_or_default();
+    let retried = target.send(&Request {
+        method: "POST".into(),
+        path: format!("/v1/events/{id}/retry"),
+        headers: vec![
+            ("X-API-Key".into(), fixture.master_key.clone()),
+            ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
+        ],
+        body: Vec::new(),
+    });
+    assert_eq!(retried.status, 202, "{}", retried.raw_body);
+    assert!(
+        retried.body["next_attempt_at"].is_string(),
+        "{}",
+        retried.raw_body
+    );
+    let events = wait_for_events(&target, &fixture, 10, |e| e["delivered_at"].is_string());
+    let again = events
+        .iter()
+        .find(|e| e["id"] == id)
+        .unwrap_or_else(|| panic!("{events:?}"));
+    assert_eq!(
+        (&again["attempts"], again["delivered_at"].is_string()),
+        (&json!(4), true),
+        "{again}"
+    );
 }
 
 /// Fault: `tenantry serve` killed with SIGKILL in the middle of deliveries five times, then

@@ -10,8 +10,9 @@ use crate::delivery::Attempted;
 use crate::event::NewEvent;
 use crate::model::{Tenant, Timestamp};
 use crate::store::{
-    AuditRecord, EventFilter, Invite, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation,
-    MasterTenant, NewApiKey, NewTenantRecord, OwnerUser, TenantDeletion, TenantUpdate,
+    AuditRecord, EventFilter, EventRetry, Invite, InviteAcceptance, InviteRenewal, KeyIssue,
+    KeyRevocation, MasterTenant, NewApiKey, NewTenantRecord, OwnerUser, TenantDeletion,
+    TenantUpdate,
 };
 
 pub use rows::{
@@ -184,6 +185,18 @@ const RECORD_ATTEMPT: &str = concat!(
     mail_pending!(),
     ") THEN invite_token END WHERE id = ?1"
 );
+
+/// Schedules event `?1` again at `?2`: due then, a failed or delivered state cleared, its
+/// attempts kept.
+const RETRY_EVENT: &str =
+    "UPDATE events SET next_attempt_at = ?2, delivered_at = NULL WHERE id = ?1";
+/// Schedules every failed event (neither delivered nor due) again at `?1`.
+const RETRY_FAILED_EVENTS: &str = "UPDATE events SET next_attempt_at = ?1 \
+     WHERE delivered_at IS NULL AND next_attempt_at IS NULL";
+/// A check that always holds.
+pub const TRUE: &str = "SELECT 1";
+/// Whether an event exists. Parameter: its id.
+pub const HAS_EVENT: &str = "SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1)";
 
 /// Claims up to `?3` invites to mail at `?1` (never tried, or due again; with their token;
 /// not leased), leasing them until `?2`; the same columns as [`CLAIM_DUE_EVENTS`], the mail's
@@ -671,6 +684,27 @@ pub fn claim_due_events(now: Timestamp, until: Timestamp, limit: u32) -> SqlStat
 /// are sent too (then a delivered invite keeps its token until it is mailed).
 pub fn record_attempt(attempted: &Attempted, mailer: bool) -> SqlStatement {
     outcome(RECORD_ATTEMPT, attempted, mailer)
+}
+
+/// The statements of a retry through the API: the event due again, and the audit record.
+pub fn retry_event(retry: &EventRetry) -> Vec<SqlStatement> {
+    vec![retry_one_event(retry.id, retry.at), audit(&retry.audit)]
+}
+
+/// The statement that schedules one event again at `at`.
+pub fn retry_one_event(id: Uuid, at: Timestamp) -> SqlStatement {
+    SqlStatement {
+        sql: RETRY_EVENT,
+        params: vec![id.into(), at.into()],
+    }
+}
+
+/// The statement that schedules every failed event again at `at`.
+pub fn retry_failed_events(at: Timestamp) -> SqlStatement {
+    SqlStatement {
+        sql: RETRY_FAILED_EVENTS,
+        params: vec![at.into()],
+    }
 }
 
 /// The statement for [`CLAIM_DUE_MAILS`]: invites to mail at `now`, leased until `until`.
