@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use tenantry_core::{InviteTtl, Policies, RetrySchedule, Scope, WebhookSecret};
@@ -58,6 +59,10 @@ enum Command {
         /// How long a delivery holds its events, in seconds; for the crash tests only.
         #[arg(long, hide = true, default_value_t = tenantry_core::LEASE_SECONDS)]
         webhook_lease: i64,
+        /// How long one delivery may take before it counts as failed, in seconds; for the
+        /// tests only (the contract's 10 s otherwise).
+        #[arg(long, hide = true, default_value_t = tenantry_core::ATTEMPT_TIMEOUT_SECONDS)]
+        webhook_timeout: u64,
         #[command(flatten)]
         mail: MailArgs,
         /// How long a new invite stays valid: a whole number and a unit, `s`, `m`, `h` or `d`
@@ -200,6 +205,7 @@ fn run(cli: Cli) -> Result<(), NativeError> {
             webhook_secret_file,
             webhook_retry_delays,
             webhook_lease,
+            webhook_timeout,
             mail,
             invite_ttl,
         } => {
@@ -212,6 +218,7 @@ fn run(cli: Cli) -> Result<(), NativeError> {
                 .transpose()?
                 .map(|webhooks| Webhooks {
                     lease_seconds: webhook_lease.max(1),
+                    attempt_timeout: Duration::from_secs(webhook_timeout.max(1)),
                     mailer: mailer.is_some(),
                     ..webhooks
                 });
@@ -312,6 +319,7 @@ fn webhooks(
         secret,
         schedule,
         lease_seconds: tenantry_core::LEASE_SECONDS,
+        attempt_timeout: Duration::from_secs(tenantry_core::ATTEMPT_TIMEOUT_SECONDS),
         mailer: false,
     })
 }

@@ -466,3 +466,72 @@ fn accept_with_delivered_tokens(target: &dyn Target, deliveries: &[Value]) {
         "{statuses:?}"
     );
 }
+
+/// A receiver that accepts every connection and never answers, holding them open; counts the
+/// connections it accepted.
+struct Hanging {
+    port: u16,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+fn start_hanging() -> Hanging {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let port = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .port();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().map_while(Result::ok) {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(stream);
+        }
+    });
+    Hanging { port, accepted }
+}
+
+/// Fault: the receiver takes the connection and never answers. Each attempt is given up on
+/// after the attempt timeout (shortened to 1 s here; 10 s by default) and retried on the
+/// schedule, then the event is failed: three attempts each, three connections each.
+#[test]
+fn a_receiver_that_never_answers_is_given_up_on_after_the_timeout_and_retried() {
+    let hanging = start_hanging();
+    let target = native_http::start_with(
+        &[
+            "--webhook-url",
+            &format!("http://127.0.0.1:{}/hooks", hanging.port),
+            "--webhook-retry-delays",
+            "0,1",
+            "--webhook-timeout",
+            "1",
+        ],
+        &[("TENANTRY_WEBHOOK_SECRET", SECRET)],
+    );
+    let started = Instant::now();
+    let fixture = Fixture::set_up(&target);
+    let events = wait_for_events(&target, &fixture, 30, |e| e["next_attempt_at"].is_null());
+    let elapsed = started.elapsed();
+    assert_eq!(events.len(), 2, "{events:?}");
+    for event in &events {
+        assert_eq!(
+            (
+                &event["attempts"],
+                &event["delivered_at"],
+                &event["next_attempt_at"]
+            ),
+            (&json!(3), &Value::Null, &Value::Null),
+            "{event}"
+        );
+        let error = event["last_error"].as_str().unwrap_or_default();
+        assert!(error.contains("timeout"), "{error}");
+    }
+    assert_eq!(
+        hanging.accepted.load(std::sync::atomic::Ordering::SeqCst),
+        6,
+        "one connection per attempt"
+    );
+    // Six attempts of 1 s and a 1 s delay: far less than one default 10 s timeout would take.
+    assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
+}

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use tenantry_core::sql::{self, SqlStatement};
 use tenantry_core::{
-    ATTEMPT_TIMEOUT_SECONDS, Attempted, DueEvent, Outcome, RetrySchedule, Timestamp, WebhookSecret,
-    after_attempt, webhook_request,
+    Attempted, DueEvent, Outcome, RetrySchedule, Timestamp, WebhookSecret, after_attempt,
+    webhook_request,
 };
 
 use crate::server::Pool;
@@ -77,9 +77,12 @@ pub struct Webhooks {
     pub secret: WebhookSecret,
     /// The retry delays.
     pub schedule: RetrySchedule,
-    /// How long a claim holds its events, in seconds ([`LEASE_SECONDS`] unless a test
+    /// How long a claim holds its events, in seconds ([`tenantry_core::LEASE_SECONDS`] unless a test
     /// shortens it).
     pub lease_seconds: i64,
+    /// How long one attempt may take before it counts as failed
+    /// ([`tenantry_core::ATTEMPT_TIMEOUT_SECONDS`] unless a test shortens it).
+    pub attempt_timeout: Duration,
     /// Whether invites are mailed too: then a delivered `invite.created` keeps its token
     /// until its mail is sent.
     pub mailer: bool,
@@ -94,7 +97,7 @@ struct Deliverer {
 /// Starts the webhook deliverer on its own thread; it runs as long as the process.
 pub fn spawn(pool: Arc<Pool>, webhooks: Webhooks) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(ATTEMPT_TIMEOUT_SECONDS)))
+        .timeout_global(Some(webhooks.attempt_timeout))
         .http_status_as_error(false)
         .build()
         .into();
