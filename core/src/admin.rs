@@ -6,7 +6,7 @@
 use uuid::Uuid;
 
 use crate::api_key::{IssuedKey, KEY_RANDOM_BYTES};
-use crate::event::public_id;
+use crate::event::{EventType, NewEvent, public_id};
 use crate::model::Timestamp;
 use crate::scope::Scope;
 use crate::sql::{self, SqlStatement, SqlValue};
@@ -140,27 +140,31 @@ pub fn bootstrap(now: Timestamp, random: [u8; BOOTSTRAP_RANDOM_BYTES]) -> Bootst
     }
 }
 
-/// Another key for a tenant, holding `scopes` (each once; none given, none held).
+/// Another key for a tenant, holding `scopes` (each once; none given, none held), and its
+/// `api_key.created` (id `event_id`) in the same write, as the API writes it.
 pub fn issue_key(
     tenant_id: Uuid,
     scopes: &[Scope],
     now: Timestamp,
     random: [u8; KEY_RANDOM_BYTES],
+    event_id: Uuid,
 ) -> (IssuedKey, Change) {
     let key = IssuedKey::from_random_bytes(random);
     let row = NewApiKey::of(&key, tenant_id, CLI_KEY_NAME, scope_texts(scopes), now);
+    let event = NewEvent::of_key(event_id, EventType::ApiKeyCreated, &row.info(), now);
     let change = Change {
         check: Check::TenantExists(tenant_id),
-        statements: sql::insert_api_key(&row),
+        statements: [sql::insert_api_key(&row), sql::event(&event).to_vec()].concat(),
     };
     (key, change)
 }
 
-/// Revokes a key from `now` on; a key revoked before keeps its first revocation time.
-pub fn revoke_key(key_id: Uuid, now: Timestamp) -> Change {
+/// Revokes a key from `now` on, with its `api_key.revoked` (id `event_id`) in the same write;
+/// a key revoked before keeps its first revocation time and gets no second event.
+pub fn revoke_key(key_id: Uuid, now: Timestamp, event_id: Uuid) -> Change {
     Change {
         check: Check::KeyExists(key_id),
-        statements: vec![sql::revoke_api_key(key_id, now)],
+        statements: sql::revoke_key_with_event(key_id, event_id, now),
     }
 }
 
@@ -227,6 +231,7 @@ mod tests {
             &[Scope::KeysRead, Scope::TenantsRead, Scope::KeysRead],
             now(),
             [4; KEY_RANDOM_BYTES],
+            Uuid::from_u128(6),
         );
         assert_eq!(change.check, Check::TenantExists(tenant));
         let row = NewApiKey::of(
@@ -236,7 +241,16 @@ mod tests {
             vec!["keys:read".into(), "tenants:read".into()],
             now(),
         );
-        assert_eq!(change.statements, sql::insert_api_key(&row));
+        let event = NewEvent::of_key(
+            Uuid::from_u128(6),
+            EventType::ApiKeyCreated,
+            &row.info(),
+            now(),
+        );
+        assert_eq!(
+            change.statements,
+            [sql::insert_api_key(&row), sql::event(&event).to_vec()].concat()
+        );
     }
 
     #[test]
@@ -258,7 +272,7 @@ mod tests {
             Err(AdminError::NoSuchKey(id))
         );
         assert_eq!(
-            revoke_key(id, now()).check.query().params,
+            revoke_key(id, now(), Uuid::nil()).check.query().params,
             [SqlValue::from(id)]
         );
         assert_eq!(Check::EventExists(id).judge(true), Ok(()));

@@ -47,8 +47,9 @@ pub use authz::{
 };
 pub use cursor::{DEFAULT_LIMIT, ListKind, MAX_LIMIT, Page, PageRequest, Position};
 pub use delivery::{
-    ATTEMPT_TIMEOUT_SECONDS, Attempted, DEFAULT_RETRY_DELAYS, DueEvent, LEASE_SECONDS, Outcome,
-    RetrySchedule, SecretError, WebhookRequest, WebhookSecret, after_attempt, webhook_request,
+    ATTEMPT_TIMEOUT_SECONDS, Attempted, DEFAULT_RETRY_DELAYS, DueEvent, EndpointError,
+    LEASE_SECONDS, Outcome, RetrySchedule, SecretError, WebhookRequest, WebhookSecret,
+    after_attempt, check_endpoint, webhook_request,
 };
 pub use error::{ApiError, ErrorBody, SlugConflict};
 pub use event::{EventInfo, EventType, NewEvent, parse_id as parse_event_id};

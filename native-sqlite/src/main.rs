@@ -44,7 +44,7 @@ enum Command {
         /// repository's `edge-worker/public` once built. Without one, `/` says how to build it.
         #[arg(long, value_name = "DIR")]
         assets: Option<PathBuf>,
-        /// Deliver every event to this endpoint (`http://…`) by Standard Webhooks, signed with
+        /// Deliver every event to this endpoint (`https://…` or `http://…`) by Standard Webhooks, signed with
         /// the secret of `--webhook-secret-file` or `TENANTRY_WEBHOOK_SECRET` (never a flag
         /// value, which `ps` would show). Without it, events wait in the outbox.
         #[arg(long, value_name = "URL")]
@@ -309,11 +309,8 @@ fn webhooks(
             NativeError::System("--webhook-retry-delays takes whole seconds, at least one".into())
         })?,
     };
-    if !url.starts_with("http://") {
-        return Err(NativeError::System(format!(
-            "--webhook-url `{url}` must be http:// (put a TLS proxy in front for https)"
-        )));
-    }
+    tenantry_core::check_endpoint(&url)
+        .map_err(|e| NativeError::System(format!("--webhook-url `{url}`: {e}")))?;
     Ok(Webhooks {
         url,
         secret,

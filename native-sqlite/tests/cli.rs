@@ -420,3 +420,121 @@ fn events_retry_schedules_failed_events_again_keeping_their_attempts() {
         "a UUID is not an event id"
     );
 }
+
+#[test]
+fn keys_create_and_revoke_write_their_events_as_the_api_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = json(&tenantry(dir.path(), &["init", "--db", "t.db"]));
+    let (api_key, tenant) = (
+        master["api_key"].as_str().unwrap(),
+        master["tenant_id"].as_str().unwrap(),
+    );
+    let issued = json(&tenantry(
+        dir.path(),
+        &[
+            "keys",
+            "create",
+            "--db",
+            "t.db",
+            "--tenant",
+            tenant,
+            "--scope",
+            "keys:read",
+        ],
+    ));
+    let key_id = issued["key_id"].as_str().unwrap();
+    let revoke = ["keys", "revoke", "--db", "t.db", "--key-id", key_id];
+    json(&tenantry(dir.path(), &revoke));
+    // Revoked again: nothing changes, so no second event (as over the API).
+    json(&tenantry(dir.path(), &revoke));
+    let tenantry_db = Tenantry::open(&dir.path().join("t.db")).unwrap();
+    let events = tenantry_db
+        .list_events(api_key, tenant, &tenantry_core::EventQuery::default())
+        .unwrap()
+        .data;
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["api_key.created", "api_key.revoked"]);
+    let shown = tenantry_db
+        .get_api_key(api_key, tenant, uuid::Uuid::try_parse(key_id).unwrap())
+        .unwrap();
+    let shown = serde_json::to_value(&shown).unwrap();
+    assert_eq!(
+        events[1].data, shown,
+        "the key as the API shows it, revoked"
+    );
+    let mut before = shown.clone();
+    before["revoked_at"] = serde_json::Value::Null;
+    assert_eq!(events[0].data, before, "the key as it was issued");
+    assert!(events.iter().all(|e| e.tenant_id.to_string() == tenant));
+    // For D1, the SQL written out holds the event too.
+    tenantry(
+        dir.path(),
+        &["keys", "create", "--emit-sql", "k.sql", "--tenant", tenant],
+    );
+    let sql = std::fs::read_to_string(dir.path().join("k.sql")).unwrap();
+    assert!(sql.contains("'api_key.created'"), "{sql}");
+}
+
+/// `tenantry serve` with these extra arguments on a fresh database: whether it started
+/// listening, and what it wrote on stderr until then (or until it exited).
+fn serve_starts(dir: &Path, args: &[&str]) -> (bool, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantry"))
+        .args(["serve", "--db", "s.db", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .env(
+            "TENANTRY_WEBHOOK_SECRET",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        )
+        .current_dir(dir)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut seen = String::new();
+    let mut listening = false;
+    for line in BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+    {
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("listening on") {
+            listening = true;
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    (listening, seen)
+}
+
+#[test]
+fn serve_takes_an_https_webhook_url_and_refuses_other_schemes_at_startup() {
+    let dir = tempfile::tempdir().unwrap();
+    json(&tenantry(dir.path(), &["init", "--db", "s.db"]));
+    let (started, log) = serve_starts(
+        dir.path(),
+        &["--webhook-url", "https://hooks.example.com/tenantry"],
+    );
+    assert!(started, "{log}");
+    for refused in ["ftp://hooks.example.com/x", "hooks.example.com/x"] {
+        let (started, log) = serve_starts(dir.path(), &["--webhook-url", refused]);
+        assert!(!started, "{refused}: {log}");
+        assert!(
+            log.contains("a webhook endpoint is an http:// or https:// URL"),
+            "{log}"
+        );
+    }
+    let (started, log) = serve_starts(
+        dir.path(),
+        &[
+            "--smtp-url",
+            "smtp://127.0.0.1:25",
+            "--invite-from",
+            "noreply@example.com",
+            "--invite-link",
+            "https://app.example.com/invite",
+        ],
+    );
+    assert!(!started && log.contains("{token}"), "{log}");
+}

@@ -281,6 +281,17 @@ pub const HAS_TENANT: &str = "SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ?1
 /// Whether an API key exists, revoked or not. Parameter: the key id.
 pub const HAS_API_KEY: &str = "SELECT EXISTS (SELECT 1 FROM api_keys WHERE id = ?1)";
 
+/// Writes the `api_key.revoked` of key `?1` (event id `?2`, at `?3`) with the key as the API
+/// shows it once revoked (the fields of `ApiKeyInfo`, in its order), unless the key is revoked
+/// already or unknown: then nothing, as the API writes no event for a repeated revocation. Runs
+/// before the revocation, which it reads as not yet made.
+const INSERT_REVOCATION_EVENT: &str = "INSERT INTO events (id, type, tenant_id, created_at, data, \
+     next_attempt_at, seq) SELECT ?2, 'api_key.revoked', k.tenant_id, ?3, \
+     json_object('id', k.id, 'name', k.name, 'tenant_id', k.tenant_id, 'scopes', json(k.scopes), \
+     'created_at', k.created_at, 'revoked_at', ?3), ?3, \
+     (SELECT value FROM sequences WHERE name = 'events') \
+     FROM api_keys k WHERE k.id = ?1 AND k.revoked_at IS NULL";
+
 /// Revokes an API key. Parameters: the key id, the time of revocation.
 pub const REVOKE_API_KEY: &str =
     "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";
@@ -354,7 +365,7 @@ fn invite(invite: &Invite) -> SqlStatement {
 }
 
 /// The statements that write an event: its sequence number, then the event.
-fn event(event: &NewEvent) -> [SqlStatement; 2] {
+pub(crate) fn event(event: &NewEvent) -> [SqlStatement; 2] {
     [
         bump("events"),
         SqlStatement {
@@ -748,6 +759,20 @@ pub fn revoke_api_key(key_id: Uuid, at: Timestamp) -> SqlStatement {
         sql: REVOKE_API_KEY,
         params: vec![key_id.into(), at.into()],
     }
+}
+
+/// The statements of a revocation without the API (`tenantry keys revoke`): its
+/// `api_key.revoked` with id `event_id` (none if the key was revoked already), then the
+/// revocation, in one write.
+pub fn revoke_key_with_event(key_id: Uuid, event_id: Uuid, at: Timestamp) -> Vec<SqlStatement> {
+    vec![
+        bump("events"),
+        SqlStatement {
+            sql: INSERT_REVOCATION_EVENT,
+            params: vec![key_id.into(), event_id.into(), at.into()],
+        },
+        revoke_api_key(key_id, at),
+    ]
 }
 
 /// A JSON array of strings, as the `scopes` and `policies` columns hold.

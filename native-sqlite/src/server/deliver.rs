@@ -71,7 +71,7 @@ fn run_due<C: Channel>(pool: &Pool, channel: &C) -> Result<usize, NativeError> {
 /// Where and how events are delivered by webhook.
 #[derive(Debug, Clone)]
 pub struct Webhooks {
-    /// The endpoint, `http://…`.
+    /// The endpoint, `https://…` or `http://…`.
     pub url: String,
     /// Its signing secret.
     pub secret: WebhookSecret,
