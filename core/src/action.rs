@@ -47,6 +47,9 @@ actions! {
     RevokeApiKey => "revoke_api_key",
     /// Reading a tenant's events; the resource is that tenant.
     ReadEvents => "read_events",
+    /// `POST /v1/events/{id}/retry`, scheduling a delivery again; the resource is the caller's
+    /// tenant (the stream it acts on), as for reading.
+    RetryEvent => "retry_event",
 }
 
 /// What an action targets: the platform (lists and creates of tenants) or one tenant, whose

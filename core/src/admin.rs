@@ -6,6 +6,7 @@
 use uuid::Uuid;
 
 use crate::api_key::{IssuedKey, KEY_RANDOM_BYTES};
+use crate::event::{EventType, NewEvent, public_id};
 use crate::model::Timestamp;
 use crate::scope::Scope;
 use crate::sql::{self, SqlStatement, SqlValue};
@@ -31,6 +32,9 @@ pub enum AdminError {
     /// Revoking a key the database does not have.
     #[error("no API key `{0}` in this database; nothing was revoked")]
     NoSuchKey(Uuid),
+    /// Retrying an event the database does not have.
+    #[error("no event `{id}` in this database; nothing was scheduled", id = public_id(*.0))]
+    NoSuchEvent(Uuid),
 }
 
 /// What must hold in the database for a change to apply.
@@ -42,6 +46,10 @@ pub enum Check {
     TenantExists(Uuid),
     /// The key exists: revoking a mistyped id must not look like success.
     KeyExists(Uuid),
+    /// The event exists: retrying a mistyped id must not look like success.
+    EventExists(Uuid),
+    /// Nothing: the change applies to whatever rows match it (none, maybe).
+    Nothing,
 }
 
 impl Check {
@@ -51,6 +59,8 @@ impl Check {
             Self::NoMaster => (sql::HAS_MASTER, Vec::new()),
             Self::TenantExists(id) => (sql::HAS_TENANT, vec![SqlValue::from(id)]),
             Self::KeyExists(id) => (sql::HAS_API_KEY, vec![SqlValue::from(id)]),
+            Self::EventExists(id) => (sql::HAS_EVENT, vec![SqlValue::from(id)]),
+            Self::Nothing => (sql::TRUE, Vec::new()),
         };
         SqlStatement { sql, params }
     }
@@ -58,10 +68,13 @@ impl Check {
     /// Judges the query's answer.
     pub fn judge(self, answer: bool) -> Result<(), AdminError> {
         match (self, answer) {
-            (Self::NoMaster, false) | (Self::TenantExists(_) | Self::KeyExists(_), true) => Ok(()),
+            (Self::NoMaster, false)
+            | (Self::TenantExists(_) | Self::KeyExists(_) | Self::EventExists(_), true)
+            | (Self::Nothing, _) => Ok(()),
             (Self::NoMaster, true) => Err(AdminError::AlreadyInitialised),
             (Self::TenantExists(id), false) => Err(AdminError::NoSuchTenant(id)),
             (Self::KeyExists(id), false) => Err(AdminError::NoSuchKey(id)),
+            (Self::EventExists(id), false) => Err(AdminError::NoSuchEvent(id)),
         }
     }
 }
@@ -127,27 +140,46 @@ pub fn bootstrap(now: Timestamp, random: [u8; BOOTSTRAP_RANDOM_BYTES]) -> Bootst
     }
 }
 
-/// Another key for a tenant, holding `scopes` (each once; none given, none held).
+/// Another key for a tenant, holding `scopes` (each once; none given, none held), and its
+/// `api_key.created` (id `event_id`) in the same write, as the API writes it.
 pub fn issue_key(
     tenant_id: Uuid,
     scopes: &[Scope],
     now: Timestamp,
     random: [u8; KEY_RANDOM_BYTES],
+    event_id: Uuid,
 ) -> (IssuedKey, Change) {
     let key = IssuedKey::from_random_bytes(random);
     let row = NewApiKey::of(&key, tenant_id, CLI_KEY_NAME, scope_texts(scopes), now);
+    let event = NewEvent::of_key(event_id, EventType::ApiKeyCreated, &row.info(), now);
     let change = Change {
         check: Check::TenantExists(tenant_id),
-        statements: sql::insert_api_key(&row),
+        statements: [sql::insert_api_key(&row), sql::event(&event).to_vec()].concat(),
     };
     (key, change)
 }
 
-/// Revokes a key from `now` on; a key revoked before keeps its first revocation time.
-pub fn revoke_key(key_id: Uuid, now: Timestamp) -> Change {
+/// Revokes a key from `now` on, with its `api_key.revoked` (id `event_id`) in the same write;
+/// a key revoked before keeps its first revocation time and gets no second event.
+pub fn revoke_key(key_id: Uuid, now: Timestamp, event_id: Uuid) -> Change {
     Change {
         check: Check::KeyExists(key_id),
-        statements: vec![sql::revoke_api_key(key_id, now)],
+        statements: sql::revoke_key_with_event(key_id, event_id, now),
+    }
+}
+
+/// Schedules the delivery of event `id` again from `now` (attempts kept, as
+/// `POST /v1/events/{id}/retry` does), or with no id every failed event's.
+pub fn retry_events(id: Option<Uuid>, now: Timestamp) -> Change {
+    match id {
+        Some(id) => Change {
+            check: Check::EventExists(id),
+            statements: vec![sql::retry_one_event(id, now)],
+        },
+        None => Change {
+            check: Check::Nothing,
+            statements: vec![sql::retry_failed_events(now)],
+        },
     }
 }
 
@@ -199,6 +231,7 @@ mod tests {
             &[Scope::KeysRead, Scope::TenantsRead, Scope::KeysRead],
             now(),
             [4; KEY_RANDOM_BYTES],
+            Uuid::from_u128(6),
         );
         assert_eq!(change.check, Check::TenantExists(tenant));
         let row = NewApiKey::of(
@@ -208,7 +241,16 @@ mod tests {
             vec!["keys:read".into(), "tenants:read".into()],
             now(),
         );
-        assert_eq!(change.statements, sql::insert_api_key(&row));
+        let event = NewEvent::of_key(
+            Uuid::from_u128(6),
+            EventType::ApiKeyCreated,
+            &row.info(),
+            now(),
+        );
+        assert_eq!(
+            change.statements,
+            [sql::insert_api_key(&row), sql::event(&event).to_vec()].concat()
+        );
     }
 
     #[test]
@@ -230,8 +272,21 @@ mod tests {
             Err(AdminError::NoSuchKey(id))
         );
         assert_eq!(
-            revoke_key(id, now()).check.query().params,
+            revoke_key(id, now(), Uuid::nil()).check.query().params,
             [SqlValue::from(id)]
         );
+        assert_eq!(Check::EventExists(id).judge(true), Ok(()));
+        assert_eq!(
+            Check::EventExists(id).judge(false),
+            Err(AdminError::NoSuchEvent(id))
+        );
+        assert!(
+            AdminError::NoSuchEvent(id)
+                .to_string()
+                .contains("evt_00000000000000000000000000000009")
+        );
+        assert_eq!(Check::Nothing.judge(false), Ok(()));
+        assert_eq!(retry_events(None, now()).check, Check::Nothing);
+        assert_eq!(retry_events(Some(id), now()).check, Check::EventExists(id));
     }
 }

@@ -659,7 +659,8 @@ fn shapes<'a>(
         | Action::DeleteTenant
         | Action::ListApiKeys
         | Action::RevokeApiKey
-        | Action::ReadEvents => (
+        | Action::ReadEvents
+        | Action::RetryEvent => (
             Resource::Tenant(TenantRef::of(tenant)),
             vec![Context::Empty],
         ),

@@ -70,6 +70,24 @@ impl WebhookSecret {
     }
 }
 
+/// Why a webhook endpoint was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndpointError {
+    /// Not an absolute `http://` or `https://` URL with a host.
+    #[error(
+        "a webhook endpoint is an http:// or https:// URL, e.g. `https://hooks.example.com/tenantry`"
+    )]
+    Malformed,
+}
+
+/// Checks a webhook endpoint: an absolute `http` or `https` URL with a host. Anything else
+/// (another scheme, a relative path, no host) is refused before the deliverer starts.
+pub fn check_endpoint(url: &str) -> Result<(), EndpointError> {
+    let parsed = url::Url::parse(url).map_err(|_| EndpointError::Malformed)?;
+    let ok = matches!(parsed.scheme(), "http" | "https") && parsed.host_str().is_some();
+    ok.then_some(()).ok_or(EndpointError::Malformed)
+}
+
 /// How long to wait after each failed attempt; after the last, the event is marked failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetrySchedule(Vec<i64>);
@@ -260,6 +278,31 @@ mod tests {
             r#"{"test": 2432232314}"#,
         );
         assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    }
+
+    #[test]
+    fn endpoints_are_http_or_https_urls_with_a_host() {
+        for accepted in [
+            "http://127.0.0.1:9000/hooks",
+            "https://hooks.example.com/tenantry",
+            "HTTPS://hooks.example.com",
+        ] {
+            assert_eq!(check_endpoint(accepted), Ok(()), "{accepted}");
+        }
+        for refused in [
+            "ftp://hooks.example.com/x",
+            "hooks.example.com/x",
+            "/hooks",
+            "file:///etc/passwd",
+            "https://",
+            "",
+        ] {
+            assert_eq!(
+                check_endpoint(refused),
+                Err(EndpointError::Malformed),
+                "{refused}"
+            );
+        }
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub(crate) fn public_id(id: Uuid) -> String {
 }
 
 /// The UUID behind a public id; `None` for text no event id has.
-pub(crate) fn parse_id(text: &str) -> Option<Uuid> {
+pub fn parse_id(text: &str) -> Option<Uuid> {
     let hex = text.strip_prefix(ID_PREFIX)?;
     // Only the simple form this code writes: one text per event.
     (hex.len() == 32 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))

@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::event::{EventInfo, EventType};
 use crate::flow::{self, Credentials, Decision, decide, internal};
 use crate::model::{Fresh, Timestamp};
-use crate::store::{EventFilter, TenantStore};
+use crate::store::{AuditRecord, EventFilter, EventRetry, TenantStore};
 
 /// The query of `GET /v1/events`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -60,6 +60,42 @@ pub async fn get_event<S: TenantStore + ?Sized>(
     let event = visible_event(store, &principal, id).await?;
     authorize_read(policies, store, &principal, now, fresh).await?;
     Ok(event)
+}
+
+/// `POST /v1/events/{id}/retry`: schedules the event's delivery again, now, whether it failed,
+/// is still pending or was delivered (a replay); its attempts are kept, so a retry of an event
+/// past its schedule is one more attempt. Checks: the caller, the event (404 for one it does not
+/// see), then policy (403: platform keys only, with `events:read`). Answers the event as it now
+/// is, with an audit record written beside the change.
+pub async fn retry_event<S: TenantStore + ?Sized>(
+    policies: &Policies,
+    store: &S,
+    credentials: Credentials<'_>,
+    id: Uuid,
+    now: Timestamp,
+    fresh: &Fresh,
+) -> Result<EventInfo, ApiError> {
+    let principal = flow::caller(store, credentials).await?;
+    let event = visible_event(store, &principal, id).await?;
+    let decision = Decision {
+        principal: &principal,
+        action: Action::RetryEvent,
+        resource: Resource::Tenant(principal.tenant()),
+        now,
+        audit_id: fresh.audit_id,
+    };
+    let permit = decide(policies, store, &decision, &Context::Empty).await?;
+    let retry = EventRetry {
+        id,
+        at: now,
+        audit: AuditRecord {
+            // The record names the tenant the event is about.
+            resource_id: Some(event.tenant_id),
+            ..decision.audit("allow", permit.policies)
+        },
+    };
+    store.retry_event(&retry).await.map_err(internal)?;
+    visible_event(store, &principal, id).await
 }
 
 /// The event, if the caller sees it.

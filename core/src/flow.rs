@@ -19,8 +19,8 @@ use crate::store::{
 };
 use crate::validate::{self, MAX_BODY_BYTES, SlugChoice, ValidTenant};
 
-/// How long an owner's invite stays valid: 7 days.
-pub(crate) const INVITE_TTL_SECONDS: i64 = 7 * 24 * 60 * 60;
+/// How long an owner's invite stays valid unless the deployment says otherwise: 7 days.
+const DEFAULT_INVITE_TTL_SECONDS: i64 = 7 * 24 * 60 * 60;
 /// How many alternatives a 409 suggests.
 pub(crate) const SUGGESTIONS: usize = 3;
 /// How many plain variants a derived slug tries (`acme`, `acme-2` … `acme-10`) before random
@@ -61,13 +61,57 @@ impl std::fmt::Debug for Credentials<'_> {
     }
 }
 
-/// One create call: credentials and the body.
+/// One create call: credentials, the body, and how long the owner's invite will stay valid.
 #[derive(Debug, Clone, Copy)]
 pub struct CreateCall<'a> {
     /// The caller.
     pub credentials: Credentials<'a>,
     /// The body.
     pub body: Body<'a>,
+    /// The new invite's lifetime.
+    pub invite_ttl: InviteTtl,
+}
+
+/// How long a new invite stays valid: a setting of the deployment (`tenantry serve
+/// --invite-ttl`), 7 days unless set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InviteTtl(i64);
+
+impl Default for InviteTtl {
+    fn default() -> Self {
+        Self(DEFAULT_INVITE_TTL_SECONDS)
+    }
+}
+
+impl InviteTtl {
+    /// A lifetime of `seconds`; `None` unless positive.
+    pub fn from_seconds(seconds: i64) -> Option<Self> {
+        (seconds > 0).then_some(Self(seconds))
+    }
+
+    /// Reads a whole number with a unit, `s`, `m`, `h` or `d` (`2s`, `90m`, `7d`); `None` for
+    /// anything else, zero included.
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        let unit = text.chars().last()?;
+        let factor = match unit {
+            's' => 1,
+            'm' => 60,
+            'h' => 3_600,
+            'd' => 86_400,
+            _ => return None,
+        };
+        let number = &text[..text.len() - 1];
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Self::from_seconds(number.parse::<i64>().ok()?.checked_mul(factor)?)
+    }
+
+    /// The lifetime in seconds.
+    pub fn seconds(self) -> i64 {
+        self.0
+    }
 }
 
 /// A created tenant, and the invite token for whoever sends the invite.
@@ -142,7 +186,7 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
     let used = folded(found.slugs_in_use);
     let mut slug = choose_slug(store, &valid.slug, candidates, &used, &mut suffixes).await?;
     loop {
-        let record = new_tenant_record(&valid, &slug, &decision, &permit, &fresh);
+        let record = new_tenant_record(&valid, &slug, &decision, &permit, &fresh, call.invite_ttl);
         match store.insert_tenant(&record).await {
             Ok(()) => {
                 return Ok(Created {
@@ -439,6 +483,7 @@ fn new_tenant_record(
     decision: &Decision<'_>,
     permit: &Permit,
     fresh: &Fresh,
+    ttl: InviteTtl,
 ) -> NewTenantRecord {
     let now = decision.now;
     let tenant = Tenant {
@@ -462,7 +507,7 @@ fn new_tenant_record(
         name: valid.owner_name.clone(),
         created_at: now,
     };
-    let (invite, token) = new_invite(&owner, fresh, now);
+    let (invite, token) = new_invite(&owner, fresh, now, ttl);
     let audit = AuditRecord {
         resource_id: Some(tenant.id),
         ..decision.audit("allow", permit.policies.clone())
@@ -480,9 +525,14 @@ fn new_tenant_record(
     }
 }
 
-/// A fresh invite for an owner, valid for [`INVITE_TTL_SECONDS`] from `now`, and its token in
-/// hex (only the token's hash goes into the invite).
-pub(crate) fn new_invite(owner: &OwnerUser, fresh: &Fresh, now: Timestamp) -> (Invite, String) {
+/// A fresh invite for an owner, valid for `ttl` from `now`, and its token in hex (only the
+/// token's hash goes into the invite).
+pub(crate) fn new_invite(
+    owner: &OwnerUser,
+    fresh: &Fresh,
+    now: Timestamp,
+    ttl: InviteTtl,
+) -> (Invite, String) {
     let token = api_key::hex(&fresh.invite_token);
     let invite = Invite {
         id: fresh.invite_id,
@@ -490,7 +540,7 @@ pub(crate) fn new_invite(owner: &OwnerUser, fresh: &Fresh, now: Timestamp) -> (I
         user_id: owner.id,
         email: owner.email.clone(),
         token_hash: hash_secret(&token),
-        expires_at: now.plus_seconds(INVITE_TTL_SECONDS),
+        expires_at: now.plus_seconds(ttl.seconds()),
         created_at: now,
     };
     (invite, token)
@@ -499,6 +549,28 @@ pub(crate) fn new_invite(owner: &OwnerUser, fresh: &Fresh, now: Timestamp) -> (I
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invite_ttl_is_a_positive_number_with_a_unit() {
+        let seconds = |text: &str| InviteTtl::parse(text).map(InviteTtl::seconds);
+        assert_eq!(seconds("2s"), Some(2));
+        assert_eq!(seconds("90m"), Some(5_400));
+        assert_eq!(seconds("12h"), Some(43_200));
+        assert_eq!(seconds("7d"), Some(InviteTtl::default().seconds()));
+        for refused in [
+            "",
+            "s",
+            "0s",
+            "-1s",
+            "2",
+            "2w",
+            "1.5h",
+            "+2s",
+            "99999999999999999d",
+        ] {
+            assert_eq!(seconds(refused), None, "{refused}");
+        }
+    }
 
     #[test]
     fn debug_never_shows_the_invite_token() {

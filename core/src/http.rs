@@ -13,7 +13,7 @@ use crate::cursor::{PageRequest, limit_error};
 use crate::error::ApiError;
 use crate::event::{EventType, parse_id};
 use crate::events::{self, EventQuery};
-use crate::flow::{self, Body, CreateCall, Credentials};
+use crate::flow::{self, Body, CreateCall, Credentials, InviteTtl};
 use crate::keys::{self, KeyBody, KeyQuery};
 use crate::model::parse_hyphenated_uuid;
 use crate::model::{Fresh, Timestamp};
@@ -173,13 +173,15 @@ impl HttpResponse {
 }
 
 /// Routes and answers one request. `now` and `fresh` are the time and random values of any
-/// write it makes (and of its audit record).
+/// write it makes (and of its audit record); `invite_ttl` is how long an invite it writes stays
+/// valid.
 pub async fn handle<S: TenantStore + ?Sized>(
     policies: &Policies,
     store: &S,
     request: HttpRequest<'_>,
     now: Timestamp,
     fresh: Fresh,
+    invite_ttl: InviteTtl,
 ) -> HttpResponse {
     if let Err(error) = check_head(request.path, request.headers) {
         return HttpResponse::from_error(&error);
@@ -190,11 +192,10 @@ pub async fn handle<S: TenantStore + ?Sized>(
         request: &request,
         now,
         fresh,
+        invite_ttl,
     };
     let result = match (route(&path), request.method) {
-        (Some(Route::Tenants), "POST") => {
-            create(policies, store, &request, now, call.fresh.clone()).await
-        }
+        (Some(Route::Tenants), "POST") => call.create_tenant(store).await,
         (Some(Route::Tenants), "GET") => call.list_tenants(store).await,
         (Some(Route::Tenant(id)), "GET") => call.get_tenant(store, id).await,
         (Some(Route::Tenant(id)), "PUT") => call.update_tenant(store, id).await,
@@ -207,6 +208,7 @@ pub async fn handle<S: TenantStore + ?Sized>(
         (Some(Route::AcceptInvite), "POST") => call.accept_invite(store).await,
         (Some(Route::TenantInvite(id)), "POST") => call.resend_invite(store, id).await,
         (Some(Route::Event(id)), "GET") => call.get_event(store, id).await,
+        (Some(Route::EventRetry(id)), "POST") => call.retry_event(store, id).await,
         (Some(Route::Health), "GET" | "HEAD") => Ok(HttpResponse::ok(
             200,
             Vec::new(),
@@ -228,6 +230,7 @@ enum Route {
     ApiKey(Uuid),
     Events,
     Event(Uuid),
+    EventRetry(Uuid),
     AcceptInvite,
     TenantInvite(Uuid),
 }
@@ -241,7 +244,7 @@ impl Route {
             Self::Tenant(_) => "GET, PUT, DELETE",
             Self::ApiKey(_) => "GET, DELETE",
             Self::Events | Self::Event(_) => "GET",
-            Self::AcceptInvite | Self::TenantInvite(_) => "POST",
+            Self::AcceptInvite | Self::TenantInvite(_) | Self::EventRetry(_) => "POST",
         }
     }
 }
@@ -261,7 +264,10 @@ fn route(path: &str) -> Option<Route> {
                     None => id(rest).map(Route::Tenant),
                 }
             } else if let Some(rest) = path.strip_prefix("/v1/events/") {
-                parse_id(rest).map(Route::Event)
+                match rest.strip_suffix("/retry") {
+                    Some(event) => parse_id(event).map(Route::EventRetry),
+                    None => parse_id(rest).map(Route::Event),
+                }
             } else {
                 path.strip_prefix("/v1/api-keys/")
                     .and_then(id)
@@ -277,9 +283,32 @@ struct Call<'a> {
     request: &'a HttpRequest<'a>,
     now: Timestamp,
     fresh: Fresh,
+    invite_ttl: InviteTtl,
 }
 
 impl Call<'_> {
+    async fn create_tenant<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+    ) -> Result<HttpResponse, ApiError> {
+        let (key, tenant) = self.headers();
+        let content_type = self.request.header("Content-Type");
+        let call = CreateCall {
+            credentials: credentials(&key, &tenant),
+            body: Body::Json {
+                content_type: content_type.as_deref(),
+                bytes: self.request.body,
+            },
+            invite_ttl: self.invite_ttl,
+        };
+        let created =
+            flow::create_tenant(self.policies, store, call, self.now, self.fresh.clone()).await?;
+        let location = format!("{TENANTS_PATH}/{}", created.tenant.id);
+        let mut response = json_response(201, vec![("Location", location)], &created.tenant)?;
+        response.log = policy_log(&created.policy_errors);
+        Ok(response)
+    }
+
     async fn list_tenants<S: TenantStore + ?Sized>(
         &self,
         store: &S,
@@ -498,6 +527,24 @@ impl Call<'_> {
         json_response(200, Vec::new(), &found)
     }
 
+    async fn retry_event<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+        id: Uuid,
+    ) -> Result<HttpResponse, ApiError> {
+        let (key, tenant) = self.headers();
+        let event = events::retry_event(
+            self.policies,
+            store,
+            credentials(&key, &tenant),
+            id,
+            self.now,
+            &self.fresh,
+        )
+        .await?;
+        json_response(202, Vec::new(), &event)
+    }
+
     async fn accept_invite<S: TenantStore + ?Sized>(
         &self,
         store: &S,
@@ -527,6 +574,7 @@ impl Call<'_> {
             id,
             self.now,
             &self.fresh,
+            self.invite_ttl,
         )
         .await?;
         json_response(202, Vec::new(), &resent)
@@ -640,34 +688,6 @@ fn not_allowed(method: &str, allow: &'static str) -> ApiError {
         method: method.to_owned(),
         allow,
     }
-}
-
-async fn create<S: TenantStore + ?Sized>(
-    policies: &Policies,
-    store: &S,
-    request: &HttpRequest<'_>,
-    now: Timestamp,
-    fresh: Fresh,
-) -> Result<HttpResponse, ApiError> {
-    let (api_key, tenant_id, content_type) = (
-        request.header("X-API-Key"),
-        request.header("X-Tenant-ID"),
-        request.header("Content-Type"),
-    );
-    let call = CreateCall {
-        credentials: credentials(&api_key, &tenant_id),
-        body: Body::Json {
-            content_type: content_type.as_deref(),
-            bytes: request.body,
-        },
-    };
-    let created = flow::create_tenant(policies, store, call, now, fresh).await?;
-    let body =
-        serde_json::to_string(&created.tenant).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let location = format!("{TENANTS_PATH}/{}", created.tenant.id);
-    let mut response = HttpResponse::ok(201, vec![("Location", location)], body);
-    response.log = policy_log(&created.policy_errors);
-    Ok(response)
 }
 
 /// The log line for Cedar's evaluation errors, if there were any: a policy that fails to

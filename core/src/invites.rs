@@ -13,7 +13,7 @@ use crate::api_key::hash_secret;
 use crate::authz::Policies;
 use crate::error::ApiError;
 use crate::event::{EventType, NewEvent};
-use crate::flow::{self, Credentials, Decision, decide, internal};
+use crate::flow::{self, Credentials, Decision, InviteTtl, decide, internal};
 use crate::model::{Fresh, Timestamp};
 use crate::store::{
     AuditRecord, InviteAcceptance, InviteRenewal, OwnerUser, StoreError, TenantStore,
@@ -60,8 +60,8 @@ impl std::fmt::Debug for Resent {
     }
 }
 
-/// `POST /v1/tenants/{id}/invite`: a new invite for an owner still `invited`; the old tokens
-/// stop working. Checks: the caller, the tenant (404), policy as an update of the tenant (403),
+/// `POST /v1/tenants/{id}/invite`: a new invite for an owner still `invited`, valid for `ttl`;
+/// the old tokens stop working. Checks: the caller, the tenant (404), policy as an update of the tenant (403),
 /// an owner (409 `no_owner`) still invited (409 `owner_active`).
 pub async fn resend_invite<S: TenantStore + ?Sized>(
     policies: &Policies,
@@ -70,6 +70,7 @@ pub async fn resend_invite<S: TenantStore + ?Sized>(
     id: Uuid,
     now: Timestamp,
     fresh: &Fresh,
+    ttl: InviteTtl,
 ) -> Result<Resent, ApiError> {
     let principal = flow::caller(store, credentials).await?;
     let tenant = visible(store, &principal, id, None).await?.stored.tenant;
@@ -98,7 +99,7 @@ pub async fn resend_invite<S: TenantStore + ?Sized>(
         name: owner.name,
         created_at: now,
     };
-    let (invite, token) = flow::new_invite(&user, fresh, now);
+    let (invite, token) = flow::new_invite(&user, fresh, now, ttl);
     let renewal = InviteRenewal {
         event: NewEvent::of_invite(&tenant, &user, &invite, token.clone()),
         audit: AuditRecord {
@@ -257,6 +258,7 @@ mod tests {
                     tenant_id: Some(&boot.0.to_string()),
                 },
                 body: Body::Typed(&request),
+                invite_ttl: InviteTtl::default(),
             };
             let created = create_tenant(&policies, &store, call, now, fresh(1))
                 .await
@@ -275,7 +277,7 @@ mod tests {
                     .await
                 }
             };
-            let late = now.plus_seconds(crate::flow::INVITE_TTL_SECONDS);
+            let late = now.plus_seconds(InviteTtl::default().seconds());
             assert_eq!(
                 accept(created.invite_token.clone(), late).await,
                 Err(ApiError::InviteExpired)

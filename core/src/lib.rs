@@ -21,6 +21,7 @@ mod events;
 mod fields;
 mod flow;
 pub mod http;
+mod invite_mail;
 mod invites;
 mod json;
 mod keys;
@@ -46,14 +47,16 @@ pub use authz::{
 };
 pub use cursor::{DEFAULT_LIMIT, ListKind, MAX_LIMIT, Page, PageRequest, Position};
 pub use delivery::{
-    ATTEMPT_TIMEOUT_SECONDS, Attempted, DEFAULT_RETRY_DELAYS, DueEvent, LEASE_SECONDS, Outcome,
-    RetrySchedule, SecretError, WebhookRequest, WebhookSecret, after_attempt, webhook_request,
+    ATTEMPT_TIMEOUT_SECONDS, Attempted, DEFAULT_RETRY_DELAYS, DueEvent, EndpointError,
+    LEASE_SECONDS, Outcome, RetrySchedule, SecretError, WebhookRequest, WebhookSecret,
+    after_attempt, check_endpoint, webhook_request,
 };
 pub use error::{ApiError, ErrorBody, SlugConflict};
-pub use event::{EventInfo, EventType, NewEvent};
-pub use events::{EventQuery, get_event, list_events};
+pub use event::{EventInfo, EventType, NewEvent, parse_id as parse_event_id};
+pub use events::{EventQuery, get_event, list_events, retry_event};
 pub use fields::CreateTenantRequest;
-pub use flow::{Body, CreateCall, Created, Credentials, create_tenant};
+pub use flow::{Body, CreateCall, Created, Credentials, InviteTtl, create_tenant};
+pub use invite_mail::{InviteLink, InviteMail, MailError, invite_mail};
 pub use invites::{Accepted, Resent, accept_invite, resend_invite};
 pub use keys::{
     CreateApiKeyRequest, CreatedKey, KeyBody, KeyQuery, create_api_key, get_api_key, list_api_keys,

@@ -11,10 +11,10 @@ use crate::event::{EventInfo, NewEvent};
 use crate::model::{Tenant, Timestamp};
 use crate::slug;
 use crate::store::{
-    ApiKeyInfo, AuditRecord, EventFilter, FoundInvite, FoundKey, FoundOwner, FoundTenant, Invite,
-    InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, MasterTenant, NewApiKey,
-    NewTenantRecord, StoreError, StoredApiKey, StoredTenant, TenantDeletion, TenantStore,
-    TenantUpdate,
+    ApiKeyInfo, AuditRecord, EventFilter, EventRetry, FoundInvite, FoundKey, FoundOwner,
+    FoundTenant, Invite, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, MasterTenant,
+    NewApiKey, NewTenantRecord, StoreError, StoredApiKey, StoredTenant, TenantDeletion,
+    TenantStore, TenantUpdate,
 };
 
 #[derive(Debug, Clone)]
@@ -337,6 +337,16 @@ impl TenantStore for MemoryStore {
             .take(usize::try_from(limit).unwrap_or(usize::MAX))
             .map(|(seq, _, event)| (*seq, event.clone()))
             .collect())
+    }
+
+    async fn retry_event(&self, retry: &EventRetry) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        if let Some((_, _, event)) = state.events.iter_mut().find(|(_, id, _)| *id == retry.id) {
+            event.next_attempt_at = Some(retry.at);
+            event.delivered_at = None;
+        }
+        state.audit.push(retry.audit.clone());
+        Ok(())
     }
 
     async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError> {

@@ -372,6 +372,17 @@ pub struct CreateFound {
     pub slugs_in_use: Vec<String>,
 }
 
+/// An event scheduled for delivery again (`POST /v1/events/{id}/retry`), with its audit record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRetry {
+    /// The event.
+    pub id: Uuid,
+    /// When: it is due from then on.
+    pub at: Timestamp,
+    /// The audit record.
+    pub audit: AuditRecord,
+}
+
 /// Which events a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventFilter {
@@ -459,6 +470,10 @@ pub trait TenantStore {
         limit: u32,
         filter: EventFilter,
     ) -> Result<Vec<(i64, EventInfo)>, StoreError>;
+
+    /// Schedules an event's delivery again at `retry.at` (attempts kept, a failed or delivered
+    /// state cleared) and writes the audit record, atomically.
+    async fn retry_event(&self, retry: &EventRetry) -> Result<(), StoreError>;
 
     /// The invite whose token has this hash.
     async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError>;

@@ -4,7 +4,7 @@ use tenantry_core::admin::{self, BOOTSTRAP_RANDOM_BYTES};
 use tenantry_core::http::{HttpRequest, handle};
 use tenantry_core::store::NewApiKey;
 use tenantry_core::{FRESH_RANDOM_BYTES, Fresh, IssuedKey, KEY_RANDOM_BYTES, MemoryStore};
-use tenantry_core::{Policies, Timestamp};
+use tenantry_core::{InviteTtl, Policies, Timestamp};
 
 #[test]
 fn changes_and_denials_are_audited_with_their_policies() {
@@ -38,7 +38,15 @@ fn changes_and_denials_are_audited_with_their_policies() {
             body,
         };
         let fresh = Fresh::from_random_bytes([n; FRESH_RANDOM_BYTES]);
-        pollster::block_on(handle(&policies, &store, request, now, fresh)).status
+        pollster::block_on(handle(
+            &policies,
+            &store,
+            request,
+            now,
+            fresh,
+            InviteTtl::default(),
+        ))
+        .status
     };
     let path = format!("/v1/tenants/{tenant}");
     assert_eq!(

@@ -8,7 +8,7 @@ use tenantry_core::http::{HttpRequest, HttpResponse, handle};
 use tenantry_core::{Action, Ask, Context, Permit, Resource, TenantRef};
 use tenantry_core::{ApiError, Policies, PolicyError, Principal};
 use tenantry_core::{DEFAULT_POLICY_FILES, DEFAULT_SCHEMA};
-use tenantry_core::{FRESH_RANDOM_BYTES, Fresh, Timestamp};
+use tenantry_core::{FRESH_RANDOM_BYTES, Fresh, InviteTtl, Timestamp};
 use uuid::Uuid;
 
 #[derive(Deserialize)]
@@ -287,7 +287,14 @@ fn a_create_permitted_beside_a_failing_policy_logs_the_failure() {
         body: br#"{"name": "Acme", "owner_email": "a@acme.test", "owner_name": "A"}"#,
     };
     let fresh = Fresh::from_random_bytes([2; FRESH_RANDOM_BYTES]);
-    let response = pollster::block_on(handle(&policies, &store, request, now, fresh));
+    let response = pollster::block_on(handle(
+        &policies,
+        &store,
+        request,
+        now,
+        fresh,
+        InviteTtl::default(),
+    ));
     assert_eq!(response.status, 201, "{}", response.body);
     assert!(
         response.log.unwrap_or_default().contains("overflows"),

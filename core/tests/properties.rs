@@ -150,6 +150,7 @@ fn send(
         request,
         now,
         Fresh::from_random_bytes(bytes),
+        tenantry_core::InviteTtl::default(),
     ));
     (
         response.status,

@@ -12,12 +12,13 @@ use std::sync::Mutex;
 use tenantry_core::admin::{self, BOOTSTRAP_RANDOM_BYTES};
 use tenantry_core::http::{HttpRequest, handle};
 use tenantry_core::store::{
-    ApiKeyInfo, AuditRecord, CreateFound, CreateReads, EventFilter, FoundInvite, FoundKey,
-    FoundOwner, FoundTenant, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, NewApiKey,
-    NewTenantRecord, StoreError, StoredApiKey, TenantDeletion, TenantStore, TenantUpdate,
+    ApiKeyInfo, AuditRecord, CreateFound, CreateReads, EventFilter, EventRetry, FoundInvite,
+    FoundKey, FoundOwner, FoundTenant, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation,
+    NewApiKey, NewTenantRecord, StoreError, StoredApiKey, TenantDeletion, TenantStore,
+    TenantUpdate,
 };
 use tenantry_core::{EventInfo, FRESH_RANDOM_BYTES, Fresh, IssuedKey, KEY_RANDOM_BYTES, Tenant};
-use tenantry_core::{MemoryStore, Policies, Timestamp};
+use tenantry_core::{InviteTtl, MemoryStore, Policies, Timestamp};
 use uuid::Uuid;
 
 /// The memory store, with every call to the port written down by name.
@@ -72,6 +73,7 @@ impl TenantStore for CountingStore {
         fn accept_invite(&self, acceptance: &InviteAcceptance) -> ();
         fn owner(&self, user_id: Uuid) -> Option<FoundOwner>;
         fn renew_invite(&self, renewal: &InviteRenewal) -> ();
+        fn retry_event(&self, retry: &EventRetry) -> ();
         fn audit_denial(&self, audit: &AuditRecord) -> ();
     }
 
@@ -148,6 +150,7 @@ impl Setup {
             request,
             self.now,
             fresh,
+            InviteTtl::default(),
         ));
         (response.status, self.store.take_calls())
     }

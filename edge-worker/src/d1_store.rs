@@ -3,8 +3,8 @@
 use serde::de::DeserializeOwned;
 use tenantry_core::sql::{self, Row, SqlStatement, SqlValue};
 use tenantry_core::store::{
-    ApiKeyInfo, AuditRecord, CreateFound, CreateReads, EventFilter, FoundInvite, FoundKey,
-    FoundOwner, FoundTenant, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation,
+    ApiKeyInfo, AuditRecord, CreateFound, CreateReads, EventFilter, EventRetry, FoundInvite,
+    FoundKey, FoundOwner, FoundTenant, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation,
     NewTenantRecord, StoredApiKey, TenantDeletion, TenantUpdate,
 };
 use tenantry_core::store::{StoreError, TenantStore};
@@ -158,6 +158,10 @@ impl TenantStore for D1Store {
     ) -> Result<Vec<(i64, EventInfo)>, StoreError> {
         let rows: Vec<Row> = self.rows(&sql::events_after(after, limit, filter)).await?;
         sql::listed_events(&rows)
+    }
+
+    async fn retry_event(&self, retry: &EventRetry) -> Result<(), StoreError> {
+        self.batch(&sql::retry_event(retry)).await
     }
 
     async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError> {

@@ -14,8 +14,8 @@ mod policies;
 
 pub use d1_store::{D1Store, store_error};
 
-use tenantry_core::ApiError;
 use tenantry_core::http::{self, HttpRequest, HttpResponse};
+use tenantry_core::{ApiError, InviteTtl};
 use worker::{Context, Env, Request, Response, console_error, event};
 
 /// The D1 binding the worker reads and writes, as named in `wrangler.toml`.
@@ -84,5 +84,14 @@ async fn try_answer(request: Request, env: &Env) -> Result<HttpResponse, ApiErro
         headers: &headers,
         body: &incoming.body,
     };
-    Ok(http::handle(&policies, &store, request, inputs::now()?, inputs::fresh()?).await)
+    // `--invite-ttl` is the native server's; the worker's invites keep the default lifetime.
+    Ok(http::handle(
+        &policies,
+        &store,
+        request,
+        inputs::now()?,
+        inputs::fresh()?,
+        InviteTtl::default(),
+    )
+    .await)
 }

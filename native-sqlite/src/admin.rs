@@ -41,19 +41,25 @@ pub fn init() -> Result<(Bootstrapped, AdminChange), NativeError> {
     Ok((bootstrapped, change))
 }
 
-/// Another key for a tenant, with the given scopes (none given, none held).
+/// Another key for a tenant, with the given scopes (none given, none held), and its event.
 pub fn create_key(tenant_id: Uuid, scopes: &[Scope]) -> Result<AdminChange, NativeError> {
-    let (key, change) = admin::issue_key(tenant_id, scopes, system::now()?, system::random()?);
+    let (key, change) = admin::issue_key(
+        tenant_id,
+        scopes,
+        system::now()?,
+        system::random()?,
+        system::uuid()?,
+    );
     Ok(AdminChange {
         change,
         output: json!({ "key_id": key.key_id, "api_key": key.plaintext }),
     })
 }
 
-/// Revokes a key from now on.
+/// Revokes a key from now on, with its event (none if it was revoked already).
 pub fn revoke_key(key_id: Uuid) -> Result<AdminChange, NativeError> {
     Ok(AdminChange {
-        change: admin::revoke_key(key_id, system::now()?),
+        change: admin::revoke_key(key_id, system::now()?, system::uuid()?),
         output: json!({ "key_id": key_id, "revoked": true }),
     })
 }

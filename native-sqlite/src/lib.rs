@@ -37,8 +37,8 @@ use tenantry_core::sql;
 use tenantry_core::store::ApiKeyInfo;
 use tenantry_core::{
     ApiError, Body, CreateApiKeyRequest, CreateCall, CreateTenantRequest, Created, CreatedKey,
-    Credentials, EventInfo, EventQuery, KeyBody, KeyQuery, Page, Policies, PolicyError, Tenant,
-    TenantQuery, UpdateBody, UpdateCall, UpdateTenantRequest, Versioned,
+    Credentials, EventInfo, EventQuery, InviteTtl, KeyBody, KeyQuery, Page, Policies, PolicyError,
+    Tenant, TenantQuery, UpdateBody, UpdateCall, UpdateTenantRequest, Versioned,
 };
 use uuid::Uuid;
 
@@ -78,6 +78,7 @@ impl From<tenantry_core::store::StoreError> for NativeError {
 pub struct Tenantry {
     policies: Arc<Policies>,
     store: SqliteStore,
+    invite_ttl: InviteTtl,
 }
 
 impl Tenantry {
@@ -99,7 +100,20 @@ impl Tenantry {
 
     /// A store with policies already loaded (shared between connections).
     pub fn with_policies(store: SqliteStore, policies: Arc<Policies>) -> Self {
-        Self { policies, store }
+        Self {
+            policies,
+            store,
+            invite_ttl: InviteTtl::default(),
+        }
+    }
+
+    /// The same, writing invites valid for `ttl` (7 days unless set).
+    #[must_use]
+    pub fn with_invite_ttl(self, ttl: InviteTtl) -> Self {
+        Self {
+            invite_ttl: ttl,
+            ..self
+        }
     }
 
     /// The store, for administration and tests.
@@ -118,6 +132,7 @@ impl Tenantry {
         let call = CreateCall {
             credentials: credentials(api_key, tenant_id),
             body: Body::Typed(request),
+            invite_ttl: self.invite_ttl,
         };
         pollster::block_on(tenantry_core::create_tenant(
             &self.policies,
@@ -307,6 +322,25 @@ impl Tenantry {
         ))
     }
 
+    /// Schedules an event's delivery again, as `POST /v1/events/{id}/retry`; answers the event.
+    pub fn retry_event(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        id: Uuid,
+    ) -> Result<EventInfo, ApiError> {
+        let (now, fresh) = inputs()?;
+        let credentials = credentials(api_key, tenant_id);
+        pollster::block_on(tenantry_core::retry_event(
+            &self.policies,
+            &self.store,
+            credentials,
+            id,
+            now,
+            &fresh,
+        ))
+    }
+
     /// Revokes an API key, as `DELETE /v1/api-keys/{id}`.
     pub fn revoke_api_key(&self, api_key: &str, tenant_id: &str, id: Uuid) -> Result<(), ApiError> {
         let (now, fresh) = inputs()?;
@@ -330,6 +364,7 @@ impl Tenantry {
                 request,
                 now,
                 fresh,
+                self.invite_ttl,
             )),
             (Err(e), _) | (_, Err(e)) => HttpResponse::from_error(&internal(e)),
         }

@@ -4,13 +4,14 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use tenantry_core::{Policies, RetrySchedule, Scope, WebhookSecret};
+use tenantry_core::{InviteTtl, Policies, RetrySchedule, Scope, WebhookSecret};
 use tenantry_native::admin::Bootstrapped;
 use tenantry_native::admin::{self, AdminChange};
-use tenantry_native::server::{self, Assets, Pool, REPOSITORY_ASSETS, Webhooks};
-use tenantry_native::{NativeError, SqliteStore, Tenantry};
+use tenantry_native::server::{self, Assets, Mailer, Pool, REPOSITORY_ASSETS, Webhooks};
+use tenantry_native::{NativeError, SqliteStore, Tenantry, system};
 use tenantry_policy_verify::{PolicySource, VerifyError};
 use uuid::Uuid;
 
@@ -43,7 +44,7 @@ enum Command {
         /// repository's `edge-worker/public` once built. Without one, `/` says how to build it.
         #[arg(long, value_name = "DIR")]
         assets: Option<PathBuf>,
-        /// Deliver every event to this endpoint (`http://…`) by Standard Webhooks, signed with
+        /// Deliver every event to this endpoint (`https://…` or `http://…`) by Standard Webhooks, signed with
         /// the secret of `--webhook-secret-file` or `TENANTRY_WEBHOOK_SECRET` (never a flag
         /// value, which `ps` would show). Without it, events wait in the outbox.
         #[arg(long, value_name = "URL")]
@@ -58,10 +59,43 @@ enum Command {
         /// How long a delivery holds its events, in seconds; for the crash tests only.
         #[arg(long, hide = true, default_value_t = tenantry_core::LEASE_SECONDS)]
         webhook_lease: i64,
+        /// How long one delivery may take before it counts as failed, in seconds; for the
+        /// tests only (the contract's 10 s otherwise).
+        #[arg(long, hide = true, default_value_t = tenantry_core::ATTEMPT_TIMEOUT_SECONDS)]
+        webhook_timeout: u64,
+        #[command(flatten)]
+        mail: MailArgs,
+        /// How long a new invite stays valid: a whole number and a unit, `s`, `m`, `h` or `d`
+        /// (`7d`, `12h`, `2s`).
+        #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_ttl)]
+        invite_ttl: InviteTtl,
     },
     /// Work with the Cedar policies.
     #[command(subcommand)]
     Policies(PoliciesCommand),
+    /// Work with the event outbox.
+    #[command(subcommand)]
+    Events(EventsCommand),
+}
+
+#[derive(Subcommand)]
+enum EventsCommand {
+    /// Schedule an event's webhook delivery again, now (its attempts kept; a running
+    /// `tenantry serve` on the file picks it up), or with no `--id` every failed event's.
+    /// Prints `{"scheduled": N}`.
+    Retry {
+        /// The SQLite database file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The event's id, `evt_…`; an id the database does not have is refused (exit 1).
+        #[arg(long, value_parser = parse_event_id)]
+        id: Option<Uuid>,
+    },
+}
+
+fn parse_event_id(text: &str) -> Result<Uuid, String> {
+    tenantry_core::parse_event_id(text)
+        .ok_or_else(|| format!("`{text}` is not an event id (`evt_` and 32 lowercase hex digits)"))
 }
 
 #[derive(Subcommand)]
@@ -103,6 +137,28 @@ enum KeysCommand {
         #[arg(long)]
         key_id: Uuid,
     },
+}
+
+/// Mailing invites over SMTP: the three go together.
+#[derive(Args)]
+struct MailArgs {
+    /// Mail every invite through this SMTP relay: `smtp://host:port`, with credentials and TLS
+    /// in the URL (`smtp://user:pass@host:587?tls=required`, `smtps://user:pass@host:465`).
+    #[arg(long, value_name = "URL", requires_all = ["invite_from", "invite_link"])]
+    smtp_url: Option<String>,
+    /// The invite mail's sender, `noreply@example.com` or `Example <noreply@example.com>`.
+    #[arg(long, value_name = "ADDRESS", requires = "smtp_url")]
+    invite_from: Option<String>,
+    /// The link in the invite mail, with `{token}` where the invite's token goes, e.g.
+    /// `https://app.example.com/invite?token={token}`.
+    #[arg(long, value_name = "URL", requires = "smtp_url")]
+    invite_link: Option<String>,
+}
+
+fn parse_ttl(text: &str) -> Result<InviteTtl, String> {
+    InviteTtl::parse(text).ok_or_else(|| {
+        format!("`{text}` is not a duration such as `7d`, `12h`, `30m` or `2s` (more than zero)")
+    })
 }
 
 /// Where a change goes: a SQLite file, or a SQL file for `wrangler d1 execute DB --file FILE`.
@@ -149,17 +205,38 @@ fn run(cli: Cli) -> Result<(), NativeError> {
             webhook_secret_file,
             webhook_retry_delays,
             webhook_lease,
+            webhook_timeout,
+            mail,
+            invite_ttl,
         } => {
+            let mailer = match (mail.smtp_url, mail.invite_from, mail.invite_link) {
+                (Some(url), Some(from), Some(link)) => Some(Mailer::new(&url, &from, &link)?),
+                _ => None,
+            };
             let webhooks = webhook_url
                 .map(|url| webhooks(url, webhook_secret_file, webhook_retry_delays))
                 .transpose()?
                 .map(|webhooks| Webhooks {
                     lease_seconds: webhook_lease.max(1),
+                    attempt_timeout: Duration::from_secs(webhook_timeout.max(1)),
+                    mailer: mailer.is_some(),
                     ..webhooks
                 });
-            serve(db, listen, assets, webhooks)
+            let mailer = mailer.map(|mut mailer| {
+                mailer.webhooks = webhooks.is_some();
+                mailer
+            });
+            let outbox = Outbox { webhooks, mailer };
+            serve(db, listen, assets, outbox, invite_ttl)
         }
         Command::Policies(PoliciesCommand::Verify { policies }) => verify(policies.as_deref()),
+        Command::Events(EventsCommand::Retry { db, id }) => {
+            let tenantry = Tenantry::open(&db)?;
+            tenantry.apply_admin_change(&tenantry_core::admin::retry_events(id, system::now()?))?;
+            // The change is one UPDATE: the rows it changed are the events scheduled.
+            let scheduled = tenantry.store().connection().changes();
+            print_json(&serde_json::json!({ "scheduled": scheduled }))
+        }
     }
 }
 
@@ -232,24 +309,30 @@ fn webhooks(
             NativeError::System("--webhook-retry-delays takes whole seconds, at least one".into())
         })?,
     };
-    if !url.starts_with("http://") {
-        return Err(NativeError::System(format!(
-            "--webhook-url `{url}` must be http:// (put a TLS proxy in front for https)"
-        )));
-    }
+    tenantry_core::check_endpoint(&url)
+        .map_err(|e| NativeError::System(format!("--webhook-url `{url}`: {e}")))?;
     Ok(Webhooks {
         url,
         secret,
         schedule,
         lease_seconds: tenantry_core::LEASE_SECONDS,
+        attempt_timeout: Duration::from_secs(tenantry_core::ATTEMPT_TIMEOUT_SECONDS),
+        mailer: false,
     })
+}
+
+/// The outbox's consumers `serve` runs: either, both or none.
+struct Outbox {
+    webhooks: Option<Webhooks>,
+    mailer: Option<Mailer>,
 }
 
 fn serve(
     db: Option<PathBuf>,
     listen: SocketAddr,
     assets: Option<PathBuf>,
-    webhooks: Option<Webhooks>,
+    outbox: Outbox,
+    invite_ttl: InviteTtl,
 ) -> Result<(), NativeError> {
     let assets = console_assets(assets)?;
     let policies = Arc::new(Policies::embedded()?);
@@ -272,9 +355,16 @@ fn serve(
         }
     }
     drop(first);
-    let pool = Arc::new(Pool::open(db, policies)?.with_assets(assets));
-    if let Some(webhooks) = webhooks {
+    let pool = Arc::new(
+        Pool::open(db, policies)?
+            .with_assets(assets)
+            .with_invite_ttl(invite_ttl),
+    );
+    if let Some(webhooks) = outbox.webhooks {
         server::spawn_deliverer(pool.clone(), webhooks);
+    }
+    if let Some(mailer) = outbox.mailer {
+        server::spawn_mailer(pool.clone(), mailer);
     }
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -6,11 +6,12 @@ mod assets;
 mod deliver;
 mod exchange;
 mod listen;
+mod mail;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use tenantry_core::Policies;
+use tenantry_core::{InviteTtl, Policies};
 
 use crate::sqlite_store::WriteGate;
 use crate::{NativeError, SqliteStore, Tenantry};
@@ -18,6 +19,7 @@ use crate::{NativeError, SqliteStore, Tenantry};
 pub use assets::{Assets, REPOSITORY_ASSETS};
 pub use deliver::{Webhooks, spawn as spawn_deliverer};
 pub use listen::{Limits, Listener, serve};
+pub use mail::{Mailer, spawn as spawn_mailer};
 
 /// A pool of connections to one database file, each a [`Tenantry`] sharing the policies and
 /// one [`WriteGate`], and the console's files served beside the API.
@@ -28,6 +30,7 @@ pub struct Pool {
     gate: WriteGate,
     idle: Mutex<Vec<Tenantry>>,
     assets: Assets,
+    invite_ttl: InviteTtl,
 }
 
 impl Pool {
@@ -44,7 +47,25 @@ impl Pool {
             gate,
             idle: Mutex::new(vec![first]),
             assets: Assets::default(),
+            invite_ttl: InviteTtl::default(),
         })
+    }
+
+    /// Writes invites valid for `ttl` (7 days unless set).
+    #[must_use]
+    pub fn with_invite_ttl(self, ttl: InviteTtl) -> Self {
+        let idle = self
+            .idle
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .into_iter()
+            .map(|tenantry| tenantry.with_invite_ttl(ttl))
+            .collect();
+        Self {
+            idle: Mutex::new(idle),
+            invite_ttl: ttl,
+            ..self
+        }
     }
 
     /// Serves the operator console's files beside the API; without them, `GET /` says how to
@@ -68,7 +89,8 @@ impl Pool {
             None => Tenantry::with_policies(
                 SqliteStore::open_gated(&self.path, self.gate.clone())?,
                 self.policies.clone(),
-            ),
+            )
+            .with_invite_ttl(self.invite_ttl),
         };
         let result = f(&tenantry);
         if let Ok(mut idle) = self.idle.lock() {

@@ -8,9 +8,9 @@ use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
 use tenantry_core::admin::{AdminError, Change};
 use tenantry_core::sql::{self, Row, SqlStatement, SqlValue};
 use tenantry_core::store::{
-    ApiKeyInfo, AuditRecord, EventFilter, FoundInvite, FoundKey, FoundOwner, FoundTenant,
-    InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, NewTenantRecord, StoreError,
-    StoredApiKey, TenantDeletion, TenantStore, TenantUpdate,
+    ApiKeyInfo, AuditRecord, EventFilter, EventRetry, FoundInvite, FoundKey, FoundOwner,
+    FoundTenant, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, NewTenantRecord,
+    StoreError, StoredApiKey, TenantDeletion, TenantStore, TenantUpdate,
 };
 use tenantry_core::{DueEvent, EventInfo, Tenant};
 use uuid::Uuid;
@@ -109,19 +109,26 @@ impl SqliteStore {
         tx.commit().map_err(store_error).map(Ok)
     }
 
-    /// Leases the events due at `now` until `until` for delivery, up to `limit` (a write, so
-    /// it queues at the gate as others do).
-    pub fn claim_due_events(
-        &self,
-        now: tenantry_core::Timestamp,
-        until: tenantry_core::Timestamp,
-        limit: u32,
-    ) -> Result<Vec<DueEvent>, StoreError> {
+    /// Leases what a claim (`sql::claim_due_events` for delivery, `sql::claim_due_mails` for
+    /// the mailer) selects and answers it (a write, so it queues at the gate as others do).
+    pub fn claim(&self, claim: &SqlStatement) -> Result<Vec<DueEvent>, StoreError> {
         let _turn = self
             .gate
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        sql::claimed_events(&self.rows(&sql::claim_due_events(now, until, limit))?)
+        sql::claimed_events(&self.rows(claim)?)
+    }
+
+    /// The platform tenant's name (`None` before `tenantry init`).
+    pub fn platform_name(&self) -> Result<Option<String>, StoreError> {
+        let rows = self.rows(&SqlStatement {
+            sql: sql::PLATFORM_NAME,
+            params: Vec::new(),
+        })?;
+        Ok(rows.first().and_then(|row| match row.first() {
+            Some(SqlValue::Text(name)) => Some(name.clone()),
+            _ => None,
+        }))
     }
 
     /// The rows of a query, each column as it is stored.
@@ -311,6 +318,10 @@ impl TenantStore for SqliteStore {
         filter: EventFilter,
     ) -> Result<Vec<(i64, EventInfo)>, StoreError> {
         sql::listed_events(&self.rows(&sql::events_after(after, limit, filter))?)
+    }
+
+    async fn retry_event(&self, retry: &EventRetry) -> Result<(), StoreError> {
+        self.execute_atomically(&sql::retry_event(retry))
     }
 
     async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError> {

@@ -335,3 +335,206 @@ fn serve_without_a_database_bootstraps_tenantry_db_once() {
     assert!(named.is_empty());
     assert!(said.contains("tenantry init --db other.db"), "{said}");
 }
+
+/// The state of one event as stored: attempts, next attempt, last error.
+fn delivery(db: &Path, id: &str) -> (i64, Option<String>, Option<String>) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row(
+        "SELECT attempts, next_attempt_at, last_error FROM events WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .unwrap()
+}
+
+#[test]
+fn events_retry_schedules_failed_events_again_keeping_their_attempts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let master = json(&tenantry(dir.path(), &["init", "--db", "t.db"]));
+    let tenantry_db = Tenantry::open(&db).unwrap();
+    let request = CreateTenantRequest {
+        name: "Retried".into(),
+        owner_email: "o@retried.test".into(),
+        owner_name: "O".into(),
+        ..CreateTenantRequest::default()
+    };
+    tenantry_db
+        .create_tenant(
+            master["api_key"].as_str().unwrap(),
+            master["tenant_id"].as_str().unwrap(),
+            &request,
+        )
+        .unwrap();
+    let ids: Vec<String> = {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let mut statement = conn.prepare("SELECT id FROM events ORDER BY seq").unwrap();
+        let rows = statement.query_map([], |r| r.get(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    };
+    let [failed, pending] = &ids[..] else {
+        panic!("a create writes two events: {ids:?}")
+    };
+    // The first one spent its schedule: failed.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE events SET attempts = 9, next_attempt_at = NULL, last_error = 'down' WHERE id = ?1",
+            [failed],
+        )
+        .unwrap();
+    let retried = json(&tenantry(dir.path(), &["events", "retry", "--db", "t.db"]));
+    assert_eq!(retried["scheduled"], 1);
+    let (attempts, next, error) = delivery(&db, failed);
+    assert_eq!((attempts, error.as_deref()), (9, Some("down")));
+    assert!(next.is_some(), "due again");
+    let again = json(&tenantry(dir.path(), &["events", "retry", "--db", "t.db"]));
+    assert_eq!(again["scheduled"], 0, "nothing is failed any more");
+
+    let public = format!("evt_{}", pending.replace('-', ""));
+    let one = json(&tenantry(
+        dir.path(),
+        &["events", "retry", "--db", "t.db", "--id", &public],
+    ));
+    assert_eq!(one["scheduled"], 1);
+    let unknown = tenantry(
+        dir.path(),
+        &[
+            "events",
+            "retry",
+            "--db",
+            "t.db",
+            "--id",
+            "evt_0000000000004000800000000000abcd",
+        ],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no event"));
+    let malformed = tenantry(
+        dir.path(),
+        &["events", "retry", "--db", "t.db", "--id", pending],
+    );
+    assert_eq!(
+        malformed.status.code(),
+        Some(2),
+        "a UUID is not an event id"
+    );
+}
+
+#[test]
+fn keys_create_and_revoke_write_their_events_as_the_api_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = json(&tenantry(dir.path(), &["init", "--db", "t.db"]));
+    let (api_key, tenant) = (
+        master["api_key"].as_str().unwrap(),
+        master["tenant_id"].as_str().unwrap(),
+    );
+    let issued = json(&tenantry(
+        dir.path(),
+        &[
+            "keys",
+            "create",
+            "--db",
+            "t.db",
+            "--tenant",
+            tenant,
+            "--scope",
+            "keys:read",
+        ],
+    ));
+    let key_id = issued["key_id"].as_str().unwrap();
+    let revoke = ["keys", "revoke", "--db", "t.db", "--key-id", key_id];
+    json(&tenantry(dir.path(), &revoke));
+    // Revoked again: nothing changes, so no second event (as over the API).
+    json(&tenantry(dir.path(), &revoke));
+    let tenantry_db = Tenantry::open(&dir.path().join("t.db")).unwrap();
+    let events = tenantry_db
+        .list_events(api_key, tenant, &tenantry_core::EventQuery::default())
+        .unwrap()
+        .data;
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["api_key.created", "api_key.revoked"]);
+    let shown = tenantry_db
+        .get_api_key(api_key, tenant, uuid::Uuid::try_parse(key_id).unwrap())
+        .unwrap();
+    let shown = serde_json::to_value(&shown).unwrap();
+    assert_eq!(
+        events[1].data, shown,
+        "the key as the API shows it, revoked"
+    );
+    let mut before = shown.clone();
+    before["revoked_at"] = serde_json::Value::Null;
+    assert_eq!(events[0].data, before, "the key as it was issued");
+    assert!(events.iter().all(|e| e.tenant_id.to_string() == tenant));
+    // For D1, the SQL written out holds the event too.
+    tenantry(
+        dir.path(),
+        &["keys", "create", "--emit-sql", "k.sql", "--tenant", tenant],
+    );
+    let sql = std::fs::read_to_string(dir.path().join("k.sql")).unwrap();
+    assert!(sql.contains("'api_key.created'"), "{sql}");
+}
+
+/// `tenantry serve` with these extra arguments on a fresh database: whether it started
+/// listening, and what it wrote on stderr until then (or until it exited).
+fn serve_starts(dir: &Path, args: &[&str]) -> (bool, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantry"))
+        .args(["serve", "--db", "s.db", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .env(
+            "TENANTRY_WEBHOOK_SECRET",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        )
+        .current_dir(dir)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut seen = String::new();
+    let mut listening = false;
+    for line in BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+    {
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("listening on") {
+            listening = true;
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    (listening, seen)
+}
+
+#[test]
+fn serve_takes_an_https_webhook_url_and_refuses_other_schemes_at_startup() {
+    let dir = tempfile::tempdir().unwrap();
+    json(&tenantry(dir.path(), &["init", "--db", "s.db"]));
+    let (started, log) = serve_starts(
+        dir.path(),
+        &["--webhook-url", "https://hooks.example.com/tenantry"],
+    );
+    assert!(started, "{log}");
+    for refused in ["ftp://hooks.example.com/x", "hooks.example.com/x"] {
+        let (started, log) = serve_starts(dir.path(), &["--webhook-url", refused]);
+        assert!(!started, "{refused}: {log}");
+        assert!(
+            log.contains("a webhook endpoint is an http:// or https:// URL"),
+            "{log}"
+        );
+    }
+    let (started, log) = serve_starts(
+        dir.path(),
+        &[
+            "--smtp-url",
+            "smtp://127.0.0.1:25",
+            "--invite-from",
+            "noreply@example.com",
+            "--invite-link",
+            "https://app.example.com/invite",
+        ],
+    );
+    assert!(!started && log.contains("{token}"), "{log}");
+}

@@ -43,6 +43,7 @@ pub const ACTIONS: &[ActionRow] = &[
     row("list_api_keys", Scope::KeysRead, Kind::OnTenant),
     row("revoke_api_key", Scope::KeysRevoke, Kind::OnTenant),
     row("read_events", Scope::EventsRead, Kind::OnTenant),
+    row("retry_event", Scope::EventsRead, Kind::PlatformWide),
 ];
 
 #[cfg(test)]

@@ -57,6 +57,112 @@ fn types(events: &[Value]) -> Vec<&str> {
         .collect()
 }
 
+/// `POST /v1/events/{id}/retry`: a platform key with `events:read` schedules any event again
+/// (202, the event due now, its attempts kept); a customer key gets 403 for its own tenant's
+/// event and the 404 of an unknown id for another's; no `events:read`: 403.
+fn retry(target: &dyn Target, fixture: &Fixture, reader: &str, theirs: &str) {
+    let master = fixture.master_tenant.to_string();
+    let other = fixture.other_tenant.to_string();
+    let path = |id: &str| format!("/v1/events/{id}/retry");
+    let before = target.send(&call(
+        &fixture.master_key,
+        &master,
+        "GET",
+        &format!("/v1/events/{theirs}"),
+        None,
+    ));
+    let before = expect(target, &before, 200, "the event");
+    let retried = target.send(&call(
+        &fixture.master_key,
+        &master,
+        "POST",
+        &path(theirs),
+        None,
+    ));
+    let retried = expect(target, &retried, 202, "a retry");
+    assert_eq!(
+        (
+            &retried["id"],
+            &retried["attempts"],
+            &retried["data"],
+            &retried["delivered_at"]
+        ),
+        (
+            &before["id"],
+            &before["attempts"],
+            &before["data"],
+            &Value::Null
+        ),
+        "{}: the event, its attempts kept",
+        target.name()
+    );
+    let due = retried["next_attempt_at"].as_str().unwrap_or_default();
+    assert!(
+        due >= before["created_at"].as_str().unwrap_or_default(),
+        "{}: due now: {retried}",
+        target.name()
+    );
+    let shown = target.send(&call(
+        &fixture.master_key,
+        &master,
+        "GET",
+        &format!("/v1/events/{theirs}"),
+        None,
+    ));
+    assert_eq!(
+        expect(target, &shown, 200, "after a retry"),
+        retried,
+        "{}",
+        target.name()
+    );
+    let own = events_of(target, reader, &other, "", None);
+    let own = own[0]["id"].as_str().unwrap_or_default();
+    let refused = target.send(&call(reader, &other, "POST", &path(own), None));
+    let refused = expect(
+        target,
+        &refused,
+        403,
+        "a customer key retries its own event",
+    );
+    assert_eq!(
+        refused["details"]["policies"],
+        json!(["only-platform-tenant-retries-events"]),
+        "{}",
+        target.name()
+    );
+    let hidden = target.send(&call(reader, &other, "POST", &path(theirs), None));
+    let unknown = target.send(&call(
+        reader,
+        &other,
+        "POST",
+        &path("evt_0000000000004000800000000000abcd"),
+        None,
+    ));
+    expect(
+        target,
+        &hidden,
+        404,
+        "a customer key retries another tenant's event",
+    );
+    assert_eq!(hidden.raw_body, unknown.raw_body, "{}", target.name());
+    let unscoped = target.send(&call(
+        &fixture.unscoped_key,
+        &master,
+        "POST",
+        &path(theirs),
+        None,
+    ));
+    expect(target, &unscoped, 403, "a retry without events:read");
+    let read = target.send(&call(
+        &fixture.master_key,
+        &master,
+        "GET",
+        &path(theirs),
+        None,
+    ));
+    expect(target, &read, 405, "GET on a retry");
+}
+
 /// Every event check, on one target.
 pub fn run_all(target: &dyn Target, fixture: &Fixture) {
     let master = fixture.master_tenant.to_string();
@@ -213,6 +319,7 @@ pub fn run_all(target: &dyn Target, fixture: &Fixture) {
     ));
     expect(target, &seen, 404, "another tenant's event");
     assert_eq!(seen.raw_body, unknown.raw_body, "{}", target.name());
+    retry(target, fixture, &reader, theirs);
     let without_scope = target.send(&call(&fixture.other_key, &other, "GET", "/v1/events", None));
     expect(target, &without_scope, 403, "no events:read");
     let bad_type = send("GET", "/v1/events?type=tenant.renamed", None);

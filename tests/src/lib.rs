@@ -16,6 +16,7 @@ pub mod fixture;
 pub mod http_client;
 pub mod lifecycle;
 pub mod race;
+pub mod receivers;
 pub mod runner;
 pub mod targets;
 

@@ -9,91 +9,53 @@
 )]
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tenantry_conformance::fixture::Fixture;
+use tenantry_conformance::receivers::Receiver;
 use tenantry_conformance::targets::native_http;
 use tenantry_conformance::{Request, Target};
 
 /// A test secret (`whsec_` and base64 of 24 bytes).
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-/// The receiver process, stopped when dropped.
-struct Receiver {
-    child: Child,
+/// The webhook receiver and its URL.
+struct Hooks {
+    receiver: Receiver,
     url: String,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
 }
 
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or_else(|| panic!("no workspace"))
-}
-
-/// Starts `tests/receivers/webhooks.py` with the venv's Python on a free port.
-fn start_receiver() -> Receiver {
+/// Starts `tests/receivers/webhooks.py` on a free port.
+fn start_receiver() -> Hooks {
     start_receiver_with(None, 0)
 }
 
 /// The receiver on `port` (a free one when `None`), answering 500 to its first `fail_first`
 /// deliveries.
-fn start_receiver_with(port: Option<u16>, fail_first: u32) -> Receiver {
+fn start_receiver_with(port: Option<u16>, fail_first: u32) -> Hooks {
     start_receiver_slowed(port, fail_first, 0)
 }
 
 /// As [`start_receiver_with`], each answer `delay_ms` late.
-fn start_receiver_slowed(port: Option<u16>, fail_first: u32, delay_ms: u32) -> Receiver {
-    let python = repo().join(".tools/py/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run scripts/install-tools.sh",
-        python.display()
+fn start_receiver_slowed(port: Option<u16>, fail_first: u32, delay_ms: u32) -> Hooks {
+    let receiver = Receiver::start(
+        "webhooks.py",
+        port,
+        &[
+            ("TENANTRY_WEBHOOK_SECRET", SECRET.to_owned()),
+            ("RECEIVER_FAIL_FIRST", fail_first.to_string()),
+            ("RECEIVER_DELAY_MS", delay_ms.to_string()),
+        ],
     );
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let log = dir.path().join("received.jsonl");
-    let mut child = Command::new(python)
-        .arg(repo().join("tests/receivers/webhooks.py"))
-        .arg(&log)
-        .args(port.map(|p| p.to_string()))
-        .env("TENANTRY_WEBHOOK_SECRET", SECRET)
-        .env("RECEIVER_FAIL_FIRST", fail_first.to_string())
-        .env("RECEIVER_DELAY_MS", delay_ms.to_string())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start the receiver: {e}"));
-    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-    let port = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("listening on ").map(str::to_owned))
-        .unwrap_or_else(|| panic!("the receiver did not say where it listens"));
-    Receiver {
-        child,
-        url: format!("http://127.0.0.1:{port}/hooks"),
-        log,
-        _dir: dir,
+    Hooks {
+        url: format!("http://127.0.0.1:{}/hooks", receiver.port),
+        receiver,
     }
 }
 
-fn received(receiver: &Receiver) -> Vec<Value> {
-    std::fs::read_to_string(&receiver.log)
-        .unwrap_or_default()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or(Value::Null))
-        .collect()
+fn received(hooks: &Hooks) -> Vec<Value> {
+    hooks.receiver.received()
 }
 
 fn get(target: &dyn Target, fixture: &Fixture, path: &str) -> Value {
@@ -188,10 +150,12 @@ fn a_receiver_down_for_a_while_gets_every_event_once_it_is_up() {
 }
 
 /// Fault: the receiver answers 500. Each failure is retried on the schedule with the same
-/// `webhook-id`; once the schedule is spent, the event shows as failed.
+/// `webhook-id`; once the schedule is spent, the event shows as failed. Scheduled again through
+/// the API once the receiver is fixed, one event is delivered, its attempts counted on, and the
+/// others stay failed.
 #[test]
 fn errors_are_retried_with_the_same_id_then_the_event_fails() {
-    let receiver = start_receiver_with(None, 5);
+    let receiver = start_receiver_with(None, 1_000);
     let target = native_http::start_with(
         &[
             "--webhook-url",
@@ -202,33 +166,60 @@ fn errors_are_retried_with_the_same_id_then_the_event_fails() {
         &[("TENANTRY_WEBHOOK_SECRET", SECRET)],
     );
     let fixture = Fixture::set_up(&target);
-    let events = wait_for_events(&target, &fixture, 15, |e| e["next_attempt_at"].is_null());
-    // The fixture's create writes two events, claimed together and tried in turn: 500, 500 at
-    // once, 500, 500 again at once (the first delay), then a second later 500 for the one tried
-    // first (its third and last attempt: failed) and 204 for the other.
-    assert_eq!(events.len(), 2, "{events:?}");
-    let (failed, delivered): (Vec<&Value>, Vec<&Value>) =
-        events.iter().partition(|e| e["delivered_at"].is_null());
-    let ([failed], [delivered]) = (&failed[..], &delivered[..]) else {
-        panic!("one failed and one delivered: {events:?}");
-    };
-    assert_eq!(
-        (&failed["attempts"], &failed["last_error"]),
-        (&json!(3), &json!("the endpoint answered 500")),
-        "{failed}"
-    );
-    assert_eq!(
-        (&delivered["attempts"], &delivered["last_error"]),
-        (&json!(3), &Value::Null),
-        "{delivered}"
-    );
+    let events = wait_for_events(&target, &fixture, 20, |e| e["next_attempt_at"].is_null());
+    // The fixture's create (tenant.created, invite.created) and its keys (three issued, one
+    // revoked): 500, 500 at once, 500 a second later, then failed.
+    assert_eq!(events.len(), 6, "{events:?}");
     let deliveries = received(&receiver);
     for event in &events {
+        assert_eq!(
+            (
+                &event["attempts"],
+                &event["last_error"],
+                &event["delivered_at"]
+            ),
+            (&json!(3), &json!("the endpoint answered 500"), &Value::Null),
+            "{event}"
+        );
         let tries = deliveries
             .iter()
             .filter(|d| d["webhook_id"] == event["id"])
             .count();
         assert_eq!(tries, 3, "one webhook-id on every attempt: {deliveries:?}");
+    }
+    let port = receiver.receiver.port;
+    drop(receiver);
+    let _fixed = start_receiver_with(Some(port), 0);
+    let id = events[0]["id"].as_str().unwrap_or_default();
+    let retried = target.send(&Request {
+        method: "POST".into(),
+        path: format!("/v1/events/{id}/retry"),
+        headers: vec![
+            ("X-API-Key".into(), fixture.master_key.clone()),
+            ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
+        ],
+        body: Vec::new(),
+    });
+    assert_eq!(retried.status, 202, "{}", retried.raw_body);
+    assert!(
+        retried.body["next_attempt_at"].is_string(),
+        "{}",
+        retried.raw_body
+    );
+    let events = wait_for_events(&target, &fixture, 10, |e| {
+        e["id"] != id || e["delivered_at"].is_string()
+    });
+    for event in &events {
+        let expected = if event["id"] == id {
+            (json!(4), true)
+        } else {
+            (json!(3), false)
+        };
+        assert_eq!(
+            (event["attempts"].clone(), event["delivered_at"].is_string()),
+            expected,
+            "{event}"
+        );
     }
 }
 
@@ -267,8 +258,8 @@ fn killed_five_times_mid_delivery_it_still_delivers_every_committed_event() {
     let events = wait_for_events(&target, &fixture, 30, |e| e["delivered_at"].is_string());
     assert_eq!(
         events.len(),
-        2 + 5 * 6 * 2,
-        "one tenant.created and invite.created each"
+        6 + 5 * 6 * 2,
+        "the fixture's six, then one tenant.created and invite.created each"
     );
     assert!(
         events.iter().all(|e| e["delivered_at"].is_string()),
@@ -335,8 +326,9 @@ fn every_event_reaches_a_standard_webhooks_receiver_and_verifies() {
         }
         std::thread::sleep(Duration::from_millis(100));
     };
-    // The fixture's tenant and five more: a tenant.created and an invite.created each.
-    assert_eq!(events.len(), 12, "{events:?}");
+    // The fixture's tenant and five more: a tenant.created and an invite.created each; and the
+    // fixture's keys: three api_key.created, one api_key.revoked.
+    assert_eq!(events.len(), 16, "{events:?}");
     for event in &events {
         assert!(event["delivered_at"].is_string(), "not delivered: {event}");
         assert_eq!(
@@ -388,7 +380,7 @@ fn post_invite(target: &dyn Target, fixture: &Fixture, tenant: &str) -> (u16, Va
 
 /// A new invite: 202 while the owner is invited, the old token then unknown (404) and the new
 /// one, from the new delivery, accepted; 409 `owner_active` once accepted.
-fn resend(target: &dyn Target, fixture: &Fixture, receiver: &Receiver) {
+fn resend(target: &dyn Target, fixture: &Fixture, receiver: &Hooks) {
     let invites: Vec<Value> = received(receiver)
         .into_iter()
         .filter(|d| d["type"] == "invite.created")
@@ -475,4 +467,74 @@ fn accept_with_delivered_tokens(target: &dyn Target, deliveries: &[Value]) {
         statuses.iter().all(|s| matches!(s, 200 | 409)),
         "{statuses:?}"
     );
+}
+
+/// A receiver that accepts every connection and never answers, holding them open; counts the
+/// connections it accepted.
+struct Hanging {
+    port: u16,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+fn start_hanging() -> Hanging {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let port = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .port();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().map_while(Result::ok) {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(stream);
+        }
+    });
+    Hanging { port, accepted }
+}
+
+/// Fault: the receiver takes the connection and never answers. Each attempt is given up on
+/// after the attempt timeout (shortened to 1 s here; 10 s by default) and retried on the
+/// schedule, then the event is failed: two attempts each, two connections each.
+#[test]
+fn a_receiver_that_never_answers_is_given_up_on_after_the_timeout_and_retried() {
+    let hanging = start_hanging();
+    let target = native_http::start_with(
+        &[
+            "--webhook-url",
+            &format!("http://127.0.0.1:{}/hooks", hanging.port),
+            "--webhook-retry-delays",
+            "1",
+            "--webhook-timeout",
+            "1",
+        ],
+        &[("TENANTRY_WEBHOOK_SECRET", SECRET)],
+    );
+    let started = Instant::now();
+    let fixture = Fixture::set_up(&target);
+    let events = wait_for_events(&target, &fixture, 60, |e| e["next_attempt_at"].is_null());
+    let elapsed = started.elapsed();
+    // The fixture's create and keys: six events.
+    assert_eq!(events.len(), 6, "{events:?}");
+    for event in &events {
+        assert_eq!(
+            (
+                &event["attempts"],
+                &event["delivered_at"],
+                &event["next_attempt_at"]
+            ),
+            (&json!(2), &Value::Null, &Value::Null),
+            "{event}"
+        );
+        let error = event["last_error"].as_str().unwrap_or_default();
+        assert!(error.contains("timeout"), "{error}");
+    }
+    assert_eq!(
+        hanging.accepted.load(std::sync::atomic::Ordering::SeqCst),
+        12,
+        "one connection per attempt"
+    );
+    // Twelve attempts of 1 s and 1 s delays: far less than the default 10 s timeout would take.
+    assert!(elapsed < Duration::from_secs(40), "{elapsed:?}");
 }

@@ -10,8 +10,8 @@ use crate::delivery::Attempted;
 use crate::event::NewEvent;
 use crate::model::{Tenant, Timestamp};
 use crate::store::{
-    AuditRecord, CreateReads, EventFilter, Invite, InviteAcceptance, InviteRenewal, KeyIssue,
-    KeyRevocation, MasterTenant, NewApiKey, NewTenantRecord, OwnerUser, TenantDeletion,
+    AuditRecord, CreateReads, EventFilter, EventRetry, Invite, InviteAcceptance, InviteRenewal,
+    KeyIssue, KeyRevocation, MasterTenant, NewApiKey, NewTenantRecord, OwnerUser, TenantDeletion,
     TenantUpdate,
 };
 
@@ -200,11 +200,56 @@ pub const CLAIM_DUE_EVENTS: &str = "UPDATE events SET lease_until = ?2 WHERE id 
      AND (lease_until IS NULL OR lease_until <= ?1) ORDER BY next_attempt_at LIMIT ?3) \
      RETURNING id, type, created_at, data, invite_token, attempts";
 
-/// Stores an attempt's outcome and ends the lease; a delivered event drops its invite token.
-/// Parameters: id, attempts, delivered_at, next_attempt_at, last_error.
-const RECORD_ATTEMPT: &str = "UPDATE events SET attempts = ?2, delivered_at = ?3, \
+/// Whether an event's invite mail is still to be sent (not mailed, not given up): until it is,
+/// its invite token stays. A fragment of the statements below.
+macro_rules! mail_pending {
+    () => {
+        "(mailed_at IS NULL AND (mail_attempts = 0 OR mail_next_attempt_at IS NOT NULL))"
+    };
+}
+
+/// Stores an attempt's outcome and ends the lease. A delivered event drops its invite token,
+/// unless `?6` (a mailer is configured) and its mail is still to be sent.
+/// Parameters: id, attempts, delivered_at, next_attempt_at, last_error, mailer (0 or 1).
+const RECORD_ATTEMPT: &str = concat!(
+    "UPDATE events SET attempts = ?2, delivered_at = ?3, \
      next_attempt_at = ?4, last_error = ?5, lease_until = NULL, \
-     invite_token = CASE WHEN ?3 IS NULL THEN invite_token END WHERE id = ?1";
+     invite_token = CASE WHEN ?3 IS NULL OR (?6 = 1 AND ",
+    mail_pending!(),
+    ") THEN invite_token END WHERE id = ?1"
+);
+
+/// Schedules event `?1` again at `?2`: due then, a failed or delivered state cleared, its
+/// attempts kept.
+const RETRY_EVENT: &str =
+    "UPDATE events SET next_attempt_at = ?2, delivered_at = NULL WHERE id = ?1";
+/// Schedules every failed event (neither delivered nor due) again at `?1`.
+const RETRY_FAILED_EVENTS: &str = "UPDATE events SET next_attempt_at = ?1 \
+     WHERE delivered_at IS NULL AND next_attempt_at IS NULL";
+/// A check that always holds.
+pub const TRUE: &str = "SELECT 1";
+/// Whether an event exists. Parameter: its id.
+pub const HAS_EVENT: &str = "SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1)";
+
+/// Claims up to `?3` invites to mail at `?1` (never tried, or due again; with their token;
+/// not leased), leasing them until `?2`; the same columns as [`CLAIM_DUE_EVENTS`], the mail's
+/// attempts in place of the delivery's.
+pub const CLAIM_DUE_MAILS: &str = "UPDATE events SET mail_lease_until = ?2 WHERE id IN (\
+     SELECT id FROM events WHERE type = 'invite.created' AND invite_token IS NOT NULL \
+     AND mailed_at IS NULL AND (mail_attempts = 0 OR mail_next_attempt_at <= ?1) \
+     AND (mail_lease_until IS NULL OR mail_lease_until <= ?1) ORDER BY seq LIMIT ?3) \
+     RETURNING id, type, created_at, data, invite_token, mail_attempts";
+
+/// Stores a mail attempt's outcome and ends its lease. The invite token goes once the mail is
+/// sent or given up, unless `?6` (a webhook endpoint is configured) and the event is not
+/// delivered yet. Parameters: id, attempts, mailed_at, next attempt, last error, webhooks (0 or 1).
+const RECORD_MAIL: &str = "UPDATE events SET mail_attempts = ?2, mailed_at = ?3, \
+     mail_next_attempt_at = ?4, mail_last_error = ?5, mail_lease_until = NULL, \
+     invite_token = CASE WHEN (?3 IS NULL AND ?4 IS NOT NULL) OR (?6 = 1 AND delivered_at IS NULL) \
+     THEN invite_token END WHERE id = ?1";
+
+/// The platform tenant's name, which invite mails give as the inviter.
+pub const PLATFORM_NAME: &str = "SELECT name FROM tenants WHERE is_master = 1";
 
 /// The invite with a token hash. Columns: id, tenant_id, user_id, email, token_hash, expires_at,
 /// used (0 or 1).
@@ -267,6 +312,17 @@ pub const HAS_TENANT: &str = "SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ?1
 
 /// Whether an API key exists, revoked or not. Parameter: the key id.
 pub const HAS_API_KEY: &str = "SELECT EXISTS (SELECT 1 FROM api_keys WHERE id = ?1)";
+
+/// Writes the `api_key.revoked` of key `?1` (event id `?2`, at `?3`) with the key as the API
+/// shows it once revoked (the fields of `ApiKeyInfo`, in its order), unless the key is revoked
+/// already or unknown: then nothing, as the API writes no event for a repeated revocation. Runs
+/// before the revocation, which it reads as not yet made.
+const INSERT_REVOCATION_EVENT: &str = "INSERT INTO events (id, type, tenant_id, created_at, data, \
+     next_attempt_at, seq) SELECT ?2, 'api_key.revoked', k.tenant_id, ?3, \
+     json_object('id', k.id, 'name', k.name, 'tenant_id', k.tenant_id, 'scopes', json(k.scopes), \
+     'created_at', k.created_at, 'revoked_at', ?3), ?3, \
+     (SELECT value FROM sequences WHERE name = 'events') \
+     FROM api_keys k WHERE k.id = ?1 AND k.revoked_at IS NULL";
 
 /// Revokes an API key. Parameters: the key id, the time of revocation.
 pub const REVOKE_API_KEY: &str =
@@ -341,7 +397,7 @@ fn invite(invite: &Invite) -> SqlStatement {
 }
 
 /// The statements that write an event: its sequence number, then the event.
-fn event(event: &NewEvent) -> [SqlStatement; 2] {
+pub(crate) fn event(event: &NewEvent) -> [SqlStatement; 2] {
     [
         bump("events"),
         SqlStatement {
@@ -667,16 +723,59 @@ pub fn claim_due_events(now: Timestamp, until: Timestamp, limit: u32) -> SqlStat
     }
 }
 
-/// The statement that stores an attempt's outcome.
-pub fn record_attempt(attempted: &Attempted) -> SqlStatement {
+/// The statement that stores a delivery attempt's outcome; `mailer` says whether invite mails
+/// are sent too (then a delivered invite keeps its token until it is mailed).
+pub fn record_attempt(attempted: &Attempted, mailer: bool) -> SqlStatement {
+    outcome(RECORD_ATTEMPT, attempted, mailer)
+}
+
+/// The statements of a retry through the API: the event due again, and the audit record.
+pub fn retry_event(retry: &EventRetry) -> Vec<SqlStatement> {
+    vec![retry_one_event(retry.id, retry.at), audit(&retry.audit)]
+}
+
+/// The statement that schedules one event again at `at`.
+pub fn retry_one_event(id: Uuid, at: Timestamp) -> SqlStatement {
     SqlStatement {
-        sql: RECORD_ATTEMPT,
+        sql: RETRY_EVENT,
+        params: vec![id.into(), at.into()],
+    }
+}
+
+/// The statement that schedules every failed event again at `at`.
+pub fn retry_failed_events(at: Timestamp) -> SqlStatement {
+    SqlStatement {
+        sql: RETRY_FAILED_EVENTS,
+        params: vec![at.into()],
+    }
+}
+
+/// The statement for [`CLAIM_DUE_MAILS`]: invites to mail at `now`, leased until `until`.
+pub fn claim_due_mails(now: Timestamp, until: Timestamp, limit: u32) -> SqlStatement {
+    SqlStatement {
+        sql: CLAIM_DUE_MAILS,
+        params: vec![now.into(), until.into(), i64::from(limit).into()],
+    }
+}
+
+/// The statement that stores a mail attempt's outcome (`delivered_at` is when the relay took
+/// it); `webhooks` says whether an endpoint is configured (then the token stays until the event
+/// is delivered there too).
+pub fn record_mail(attempted: &Attempted, webhooks: bool) -> SqlStatement {
+    outcome(RECORD_MAIL, attempted, webhooks)
+}
+
+/// An attempt's outcome bound to `sql`, with the other consumer's flag last.
+fn outcome(sql: &'static str, attempted: &Attempted, other: bool) -> SqlStatement {
+    SqlStatement {
+        sql,
         params: vec![
             attempted.id.into(),
             attempted.attempts.into(),
             attempted.delivered_at.into(),
             attempted.next_attempt_at.into(),
             attempted.last_error.clone().into(),
+            other.into(),
         ],
     }
 }
@@ -703,6 +802,20 @@ pub fn revoke_api_key(key_id: Uuid, at: Timestamp) -> SqlStatement {
         sql: REVOKE_API_KEY,
         params: vec![key_id.into(), at.into()],
     }
+}
+
+/// The statements of a revocation without the API (`tenantry keys revoke`): its
+/// `api_key.revoked` with id `event_id` (none if the key was revoked already), then the
+/// revocation, in one write.
+pub fn revoke_key_with_event(key_id: Uuid, event_id: Uuid, at: Timestamp) -> Vec<SqlStatement> {
+    vec![
+        bump("events"),
+        SqlStatement {
+            sql: INSERT_REVOCATION_EVENT,
+            params: vec![key_id.into(), event_id.into(), at.into()],
+        },
+        revoke_api_key(key_id, at),
+    ]
 }
 
 /// A JSON array of strings, as the `scopes` and `policies` columns hold.

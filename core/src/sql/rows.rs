@@ -273,7 +273,8 @@ pub fn listed_events(rows: &[Row]) -> Result<Vec<(i64, EventInfo)>, StoreError> 
         .collect()
 }
 
-/// The answer to [`claim_due_events`](super::claim_due_events).
+/// The answer to [`claim_due_events`](super::claim_due_events) or
+/// [`claim_due_mails`](super::claim_due_mails).
 pub fn claimed_events(rows: &[Row]) -> Result<Vec<DueEvent>, StoreError> {
     rows.iter()
         .map(|row| {

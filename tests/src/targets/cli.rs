@@ -16,7 +16,26 @@ pub fn tenantry_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
+        let mut build = Command::new(cargo);
+        // What `cargo test` sets for this crate, inherited, would differ from a plain build's
+        // environment, and build scripts that watch it (ring's, under lettre's rustls) would
+        // then rebuild the program at every switch between the two.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if [
+                "CARGO_PKG_",
+                "CARGO_MANIFEST_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+                "CARGO_PRIMARY_",
+            ]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+            {
+                build.env_remove(&*name);
+            }
+        }
+        let status = build
             .args([
                 "build",
                 "--quiet",

@@ -1,10 +1,10 @@
 //! Core's handler over the in-memory store.
 
-use tenantry_core::MemoryStore;
 use tenantry_core::Policies;
 use tenantry_core::admin;
 use tenantry_core::http::handle;
 use tenantry_core::store::NewApiKey;
+use tenantry_core::{InviteTtl, MemoryStore};
 use tenantry_native::system;
 use uuid::Uuid;
 
@@ -53,7 +53,14 @@ impl Target for MemoryTarget {
         let now = system::now().unwrap_or_else(|e| panic!("{e}"));
         let fresh = system::fresh().unwrap_or_else(|e| panic!("{e}"));
         through_handler(request, |http| {
-            pollster::block_on(handle(&self.policies, &self.store, http, now, fresh))
+            pollster::block_on(handle(
+                &self.policies,
+                &self.store,
+                http,
+                now,
+                fresh,
+                InviteTtl::default(),
+            ))
         })
     }
 
