@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use crate::api_key::IssuedKey;
+use crate::delivery::{Attempted, DueEvent};
 use crate::event::{EventInfo, EventType, NewEvent};
 use crate::model::{Tenant, Timestamp};
 
@@ -426,6 +427,23 @@ pub trait TenantStore {
         limit: u32,
         filter: EventFilter,
     ) -> Result<Vec<(i64, EventInfo)>, StoreError>;
+
+    /// Leases up to `limit` events due at `now` (oldest due first) until `until` and answers
+    /// them; an event under another deliverer's lease is not due until the lease runs out. One
+    /// atomic step, so two deliverers never claim one event at once.
+    async fn claim_due_events(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DueEvent>, StoreError>;
+
+    /// Stores an attempt's outcome and ends its lease; a delivered event loses its invite token.
+    async fn record_attempt(&self, attempted: &Attempted) -> Result<(), StoreError>;
+
+    /// Deletes the events delivered before `cutoff` (never an undelivered or failed one) and
+    /// answers how many went.
+    async fn prune_events(&self, cutoff: Timestamp) -> Result<u64, StoreError>;
 
     /// The invite whose token has this hash.
     async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError>;

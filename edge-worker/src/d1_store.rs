@@ -8,7 +8,7 @@ use tenantry_core::store::{
     TenantDeletion, TenantUpdate,
 };
 use tenantry_core::store::{StoreError, TenantStore};
-use tenantry_core::{EventInfo, Tenant};
+use tenantry_core::{Attempted, DueEvent, EventInfo, Tenant, Timestamp};
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 use worker::d1::serde_wasm_bindgen;
@@ -152,6 +152,35 @@ impl TenantStore for D1Store {
     ) -> Result<Vec<(i64, EventInfo)>, StoreError> {
         let rows: Vec<Row> = self.rows(&sql::events_after(after, limit, filter)).await?;
         sql::listed_events(&rows)
+    }
+
+    async fn claim_due_events(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DueEvent>, StoreError> {
+        // One `UPDATE … RETURNING`: D1 runs it as one write, so two claims never overlap.
+        let rows: Vec<Row> = self.rows(&sql::claim_due_events(now, until, limit)).await?;
+        sql::claimed_events(&rows)
+    }
+
+    async fn record_attempt(&self, attempted: &Attempted) -> Result<(), StoreError> {
+        self.batch(&[sql::record_attempt(attempted)]).await
+    }
+
+    async fn prune_events(&self, cutoff: Timestamp) -> Result<u64, StoreError> {
+        let result = self
+            .prepare(&sql::prune_events(cutoff))?
+            .run()
+            .await
+            .map_err(|e| d1_error(&e))?;
+        let changes = result
+            .meta()
+            .map_err(|e| d1_error(&e))?
+            .and_then(|meta| meta.changes)
+            .unwrap_or(0);
+        Ok(u64::try_from(changes).unwrap_or(u64::MAX))
     }
 
     async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError> {

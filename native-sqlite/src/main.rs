@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use tenantry_core::{Policies, RetrySchedule, Scope, WebhookSecret};
+use tenantry_core::{Policies, Retention, RetrySchedule, Scope, WebhookSecret, Webhooks};
 use tenantry_native::admin::Bootstrapped;
 use tenantry_native::admin::{self, AdminChange};
-use tenantry_native::server::{self, Assets, Pool, REPOSITORY_ASSETS, Webhooks};
+use tenantry_native::server::{self, Assets, Pool, REPOSITORY_ASSETS};
 use tenantry_native::{NativeError, SqliteStore, Tenantry};
 use tenantry_policy_verify::{PolicySource, VerifyError};
 use uuid::Uuid;
@@ -58,6 +58,10 @@ enum Command {
         /// How long a delivery holds its events, in seconds; for the crash tests only.
         #[arg(long, hide = true, default_value_t = tenantry_core::LEASE_SECONDS)]
         webhook_lease: i64,
+        /// Delete delivered events this many days after their delivery (checked at start and
+        /// every hour); undelivered and failed events are never deleted.
+        #[arg(long, value_name = "DAYS", default_value_t = tenantry_core::DEFAULT_RETENTION_DAYS)]
+        event_retention: u32,
     },
     /// Work with the Cedar policies.
     #[command(subcommand)]
@@ -149,6 +153,7 @@ fn run(cli: Cli) -> Result<(), NativeError> {
             webhook_secret_file,
             webhook_retry_delays,
             webhook_lease,
+            event_retention,
         } => {
             let webhooks = webhook_url
                 .map(|url| webhooks(url, webhook_secret_file, webhook_retry_delays))
@@ -157,7 +162,8 @@ fn run(cli: Cli) -> Result<(), NativeError> {
                     lease_seconds: webhook_lease.max(1),
                     ..webhooks
                 });
-            serve(db, listen, assets, webhooks)
+            let retention = Retention::days(event_retention);
+            serve(db, listen, assets, webhooks.map(|w| (w, retention)))
         }
         Command::Policies(PoliciesCommand::Verify { policies }) => verify(policies.as_deref()),
     }
@@ -238,10 +244,8 @@ fn webhooks(
         )));
     }
     Ok(Webhooks {
-        url,
-        secret,
         schedule,
-        lease_seconds: tenantry_core::LEASE_SECONDS,
+        ..Webhooks::new(url, secret)
     })
 }
 
@@ -249,7 +253,7 @@ fn serve(
     db: Option<PathBuf>,
     listen: SocketAddr,
     assets: Option<PathBuf>,
-    webhooks: Option<Webhooks>,
+    delivery: Option<(Webhooks, Retention)>,
 ) -> Result<(), NativeError> {
     let assets = console_assets(assets)?;
     let policies = Arc::new(Policies::embedded()?);
@@ -273,8 +277,8 @@ fn serve(
     }
     drop(first);
     let pool = Arc::new(Pool::open(db, policies)?.with_assets(assets));
-    if let Some(webhooks) = webhooks {
-        server::spawn_deliverer(pool.clone(), webhooks);
+    if let Some((webhooks, retention)) = delivery {
+        server::spawn_deliverer(pool.clone(), webhooks, retention);
     }
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -16,7 +16,7 @@ use crate::sqlite_store::WriteGate;
 use crate::{NativeError, SqliteStore, Tenantry};
 
 pub use assets::{Assets, REPOSITORY_ASSETS};
-pub use deliver::{Webhooks, spawn as spawn_deliverer};
+pub use deliver::spawn as spawn_deliverer;
 pub use listen::{Limits, Listener, serve};
 
 /// A pool of connections to one database file, each a [`Tenantry`] sharing the policies and

@@ -12,7 +12,7 @@ use tenantry_core::store::{
     InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, NewTenantRecord, StoreError,
     StoredApiKey, TenantDeletion, TenantStore, TenantUpdate,
 };
-use tenantry_core::{DueEvent, EventInfo, Tenant};
+use tenantry_core::{Attempted, DueEvent, EventInfo, Tenant, Timestamp};
 use uuid::Uuid;
 
 use crate::migrations;
@@ -107,21 +107,6 @@ impl SqliteStore {
             execute(&tx, statement).map_err(store_error)?;
         }
         tx.commit().map_err(store_error).map(Ok)
-    }
-
-    /// Leases the events due at `now` until `until` for delivery, up to `limit` (a write, so
-    /// it queues at the gate as others do).
-    pub fn claim_due_events(
-        &self,
-        now: tenantry_core::Timestamp,
-        until: tenantry_core::Timestamp,
-        limit: u32,
-    ) -> Result<Vec<DueEvent>, StoreError> {
-        let _turn = self
-            .gate
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        sql::claimed_events(&self.rows(&sql::claim_due_events(now, until, limit))?)
     }
 
     /// The rows of a query, each column as it is stored.
@@ -311,6 +296,33 @@ impl TenantStore for SqliteStore {
         filter: EventFilter,
     ) -> Result<Vec<(i64, EventInfo)>, StoreError> {
         sql::listed_events(&self.rows(&sql::events_after(after, limit, filter))?)
+    }
+
+    async fn claim_due_events(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DueEvent>, StoreError> {
+        // A write: it queues at the gate as the others do.
+        let _turn = self
+            .gate
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        sql::claimed_events(&self.rows(&sql::claim_due_events(now, until, limit))?)
+    }
+
+    async fn record_attempt(&self, attempted: &Attempted) -> Result<(), StoreError> {
+        self.execute_atomically(&[sql::record_attempt(attempted)])
+    }
+
+    async fn prune_events(&self, cutoff: Timestamp) -> Result<u64, StoreError> {
+        let _turn = self
+            .gate
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let deleted = execute(&self.conn, &sql::prune_events(cutoff)).map_err(store_error)?;
+        Ok(u64::try_from(deleted).unwrap_or(u64::MAX))
     }
 
     async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError> {

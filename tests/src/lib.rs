@@ -15,6 +15,7 @@ pub mod events;
 pub mod fixture;
 pub mod http_client;
 pub mod lifecycle;
+pub mod outbox;
 pub mod race;
 pub mod runner;
 pub mod targets;

@@ -172,6 +172,12 @@ const RECORD_ATTEMPT: &str = "UPDATE events SET attempts = ?2, delivered_at = ?3
      next_attempt_at = ?4, last_error = ?5, lease_until = NULL, \
      invite_token = CASE WHEN ?3 IS NULL THEN invite_token END WHERE id = ?1";
 
+/// Deletes the events delivered before `?1`; undelivered and failed events (`delivered_at`
+/// `NULL`) are never deleted. It reads the whole outbox (no index on `delivered_at`), which
+/// after pruning is about the retention's worth of events: the shells run it hourly.
+const PRUNE_EVENTS: &str =
+    "DELETE FROM events WHERE delivered_at IS NOT NULL AND delivered_at < ?1";
+
 /// The invite with a token hash. Columns: id, tenant_id, user_id, email, token_hash, expires_at,
 /// used (0 or 1).
 pub const FIND_INVITE: &str = "SELECT i.id, i.tenant_id, i.user_id, i.email, i.token_hash, \
@@ -645,6 +651,14 @@ pub fn record_attempt(attempted: &Attempted) -> SqlStatement {
             attempted.next_attempt_at.into(),
             attempted.last_error.clone().into(),
         ],
+    }
+}
+
+/// The statement that deletes the events delivered before `cutoff`.
+pub fn prune_events(cutoff: Timestamp) -> SqlStatement {
+    SqlStatement {
+        sql: PRUNE_EVENTS,
+        params: vec![cutoff.into()],
     }
 }
 
