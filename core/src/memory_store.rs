@@ -392,9 +392,12 @@ impl TenantStore for MemoryStore {
             .collect())
     }
 
-    async fn record_attempt(&self, attempted: &Attempted) -> Result<(), StoreError> {
+    async fn record_attempts(&self, attempts: &[Attempted]) -> Result<(), StoreError> {
         let mut state = self.lock()?;
-        if let Some(event) = state.events.iter_mut().find(|e| e.id == attempted.id) {
+        for attempted in attempts {
+            let Some(event) = state.events.iter_mut().find(|e| e.id == attempted.id) else {
+                continue;
+            };
             event.info.attempts = attempted.attempts;
             event.info.delivered_at = attempted.delivered_at;
             event.info.next_attempt_at = attempted.next_attempt_at;

@@ -438,8 +438,9 @@ pub trait TenantStore {
         limit: u32,
     ) -> Result<Vec<DueEvent>, StoreError>;
 
-    /// Stores an attempt's outcome and ends its lease; a delivered event loses its invite token.
-    async fn record_attempt(&self, attempted: &Attempted) -> Result<(), StoreError>;
+    /// Stores the outcomes of a claim's attempts in one write and ends their leases; a delivered
+    /// event loses its invite token.
+    async fn record_attempts(&self, attempts: &[Attempted]) -> Result<(), StoreError>;
 
     /// Deletes the events delivered before `cutoff` (never an undelivered or failed one) and
     /// answers how many went.

@@ -165,8 +165,9 @@ impl TenantStore for D1Store {
         sql::claimed_events(&rows)
     }
 
-    async fn record_attempt(&self, attempted: &Attempted) -> Result<(), StoreError> {
-        self.batch(&[sql::record_attempt(attempted)]).await
+    async fn record_attempts(&self, attempts: &[Attempted]) -> Result<(), StoreError> {
+        let statements: Vec<SqlStatement> = attempts.iter().map(sql::record_attempt).collect();
+        self.batch(&statements).await
     }
 
     async fn prune_events(&self, cutoff: Timestamp) -> Result<u64, StoreError> {

@@ -312,8 +312,9 @@ impl TenantStore for SqliteStore {
         sql::claimed_events(&self.rows(&sql::claim_due_events(now, until, limit))?)
     }
 
-    async fn record_attempt(&self, attempted: &Attempted) -> Result<(), StoreError> {
-        self.execute_atomically(&[sql::record_attempt(attempted)])
+    async fn record_attempts(&self, attempts: &[Attempted]) -> Result<(), StoreError> {
+        let statements: Vec<SqlStatement> = attempts.iter().map(sql::record_attempt).collect();
+        self.execute_atomically(&statements)
     }
 
     async fn prune_events(&self, cutoff: Timestamp) -> Result<u64, StoreError> {

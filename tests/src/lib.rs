@@ -17,6 +17,7 @@ pub mod http_client;
 pub mod lifecycle;
 pub mod outbox;
 pub mod race;
+pub mod receiver;
 pub mod runner;
 pub mod targets;
 

@@ -9,139 +9,16 @@
 )]
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tenantry_conformance::fixture::Fixture;
+use tenantry_conformance::receiver::{
+    Receiver, SECRET, all_events, free_port, get, post_tenant, received, start_receiver,
+    start_receiver_slowed, start_receiver_with, wait_for_events,
+};
 use tenantry_conformance::targets::native_http;
 use tenantry_conformance::{Request, Target};
-
-/// A test secret (`whsec_` and base64 of 24 bytes).
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-/// The receiver process, stopped when dropped.
-struct Receiver {
-    child: Child,
-    url: String,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or_else(|| panic!("no workspace"))
-}
-
-/// Starts `tests/receivers/webhooks.py` with the venv's Python on a free port.
-fn start_receiver() -> Receiver {
-    start_receiver_with(None, 0)
-}
-
-/// The receiver on `port` (a free one when `None`), answering 500 to its first `fail_first`
-/// deliveries.
-fn start_receiver_with(port: Option<u16>, fail_first: u32) -> Receiver {
-    start_receiver_slowed(port, fail_first, 0)
-}
-
-/// As [`start_receiver_with`], each answer `delay_ms` late.
-fn start_receiver_slowed(port: Option<u16>, fail_first: u32, delay_ms: u32) -> Receiver {
-    let python = repo().join(".tools/py/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run scripts/install-tools.sh",
-        python.display()
-    );
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let log = dir.path().join("received.jsonl");
-    let mut child = Command::new(python)
-        .arg(repo().join("tests/receivers/webhooks.py"))
-        .arg(&log)
-        .args(port.map(|p| p.to_string()))
-        .env("TENANTRY_WEBHOOK_SECRET", SECRET)
-        .env("RECEIVER_FAIL_FIRST", fail_first.to_string())
-        .env("RECEIVER_DELAY_MS", delay_ms.to_string())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start the receiver: {e}"));
-    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-    let port = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("listening on ").map(str::to_owned))
-        .unwrap_or_else(|| panic!("the receiver did not say where it listens"));
-    Receiver {
-        child,
-        url: format!("http://127.0.0.1:{port}/hooks"),
-        log,
-        _dir: dir,
-    }
-}
-
-fn received(receiver: &Receiver) -> Vec<Value> {
-    std::fs::read_to_string(&receiver.log)
-        .unwrap_or_default()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or(Value::Null))
-        .collect()
-}
-
-fn get(target: &dyn Target, fixture: &Fixture, path: &str) -> Value {
-    target
-        .send(&Request {
-            method: "GET".into(),
-            path: path.into(),
-            headers: vec![
-                ("X-API-Key".into(), fixture.master_key.clone()),
-                ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
-            ],
-            body: Vec::new(),
-        })
-        .body
-}
-
-/// Every event, as the API shows it (the fixture's few fit one page).
-fn all_events(target: &dyn Target, fixture: &Fixture) -> Vec<Value> {
-    get(target, fixture, "/v1/events?limit=250")["data"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// Polls the events until `done` holds for all of them, for at most `seconds`; answers them.
-fn wait_for_events(
-    target: &dyn Target,
-    fixture: &Fixture,
-    seconds: u64,
-    done: impl Fn(&Value) -> bool,
-) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    loop {
-        let events = all_events(target, fixture);
-        if events.iter().all(&done) || Instant::now() > deadline {
-            return events;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// A port nothing listens on (yet).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// Fault: the receiver is down, then up. Every event is retried on the (shortened) schedule
 /// while it is down, with the error shown, and all of them arrive once it is up.
@@ -287,21 +164,6 @@ fn killed_five_times_mid_delivery_it_still_delivers_every_committed_event() {
         deliveries.len(),
         deliveries.len() - events.len()
     );
-}
-
-fn post_tenant(target: &dyn Target, fixture: &Fixture, body: &Value) -> u16 {
-    target
-        .send(&Request {
-            method: "POST".into(),
-            path: "/v1/tenants".into(),
-            headers: vec![
-                ("X-API-Key".into(), fixture.master_key.clone()),
-                ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
-                ("Content-Type".into(), "application/json".into()),
-            ],
-            body: body.to_string().into_bytes(),
-        })
-        .status
 }
 
 #[test]
