@@ -8,7 +8,8 @@ mod exchange;
 mod listen;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use tenantry_core::Policies;
 
@@ -28,6 +29,15 @@ pub struct Pool {
     gate: WriteGate,
     idle: Mutex<Vec<Tenantry>>,
     assets: Assets,
+    doorbell: Doorbell,
+}
+
+/// Rung by each request that may have written events, so that the deliverer starts at once
+/// rather than at its next poll; a ring while it is busy is kept for its next wait.
+#[derive(Debug, Default)]
+struct Doorbell {
+    rung: Mutex<bool>,
+    ring: Condvar,
 }
 
 impl Pool {
@@ -44,6 +54,7 @@ impl Pool {
             gate,
             idle: Mutex::new(vec![first]),
             assets: Assets::default(),
+            doorbell: Doorbell::default(),
         })
     }
 
@@ -52,6 +63,28 @@ impl Pool {
     #[must_use]
     pub fn with_assets(self, assets: Assets) -> Self {
         Self { assets, ..self }
+    }
+
+    /// Tells the deliverer that a request may have written events.
+    fn wrote_events(&self) {
+        if let Ok(mut rung) = self.doorbell.rung.lock() {
+            *rung = true;
+            self.doorbell.ring.notify_one();
+        }
+    }
+
+    /// Waits until a request may have written events, or `timeout` passed.
+    fn wait_for_events(&self, timeout: Duration) {
+        let Ok(rung) = self.doorbell.rung.lock() else {
+            return std::thread::sleep(timeout);
+        };
+        if let Ok((mut rung, _)) = self
+            .doorbell
+            .ring
+            .wait_timeout_while(rung, timeout, |rung| !*rung)
+        {
+            *rung = false;
+        }
     }
 
     /// The console's files this server answers asset requests with.

@@ -15,7 +15,8 @@ use tenantry_core::{
 use crate::server::Pool;
 use crate::system;
 
-/// How long the deliverer sleeps when nothing is due: the commit-to-delivery delay's floor.
+/// How long the deliverer waits when nothing is due, unless a request that may have written
+/// events wakes it: retries falling due are found this late at most.
 const POLL: Duration = Duration::from_millis(100);
 /// How often delivered events past their retention are pruned (and once at start).
 const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
@@ -41,7 +42,7 @@ pub fn spawn(pool: Arc<Pool>, webhooks: Webhooks, retention: Retention) {
                 .map_err(|e| e.to_string())
                 .and_then(|tried| tried);
             match tried {
-                Ok(0) => std::thread::sleep(POLL),
+                Ok(0) => pool.wait_for_events(POLL),
                 Ok(_) => {}
                 Err(error) => {
                     eprintln!("tenantry: webhook delivery: {error}");
