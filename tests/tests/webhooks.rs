@@ -166,6 +166,54 @@ fn killed_five_times_mid_delivery_it_still_delivers_every_committed_event() {
     );
 }
 
+/// Pruning at start: with `--event-retention 0`, a restart deletes the events delivered before
+/// it and keeps the one written while no endpoint was set, which it then delivers.
+#[test]
+fn a_restart_prunes_the_events_delivered_past_their_retention() {
+    let receiver = start_receiver();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = dir.path().join("tenantry.db");
+    let args = [
+        "--webhook-url",
+        receiver.url.as_str(),
+        "--event-retention",
+        "0",
+    ];
+    let env = [("TENANTRY_WEBHOOK_SECRET", SECRET)];
+    let target = native_http::start_on(&db, &args, &env);
+    let fixture = Fixture::set_up(&target);
+    let delivered = wait_for_events(&target, &fixture, 10, |e| e["delivered_at"].is_string());
+    assert!(
+        !delivered.is_empty() && delivered.iter().all(|e| e["delivered_at"].is_string()),
+        "{delivered:?}"
+    );
+    drop(target);
+    let target = native_http::start_on(&db, &[], &[]);
+    let body = json!({"name": "Waiting", "owner_email": "o@prune.test", "owner_name": "O"});
+    assert_eq!(post_tenant(&target, &fixture, &body), 201);
+    let waiting: Vec<Value> = all_events(&target, &fixture)
+        .into_iter()
+        .filter(|e| e["delivered_at"].is_null())
+        .collect();
+    assert_eq!(waiting.len(), 2, "{waiting:?}");
+    drop(target);
+    // Delivered a second or more before the restart: past a retention of 0 days.
+    std::thread::sleep(Duration::from_millis(1_100));
+    let target = native_http::start_on(&db, &args, &env);
+    let events = wait_for_events(&target, &fixture, 10, |e| e["delivered_at"].is_string());
+    let ids = |events: &[Value]| -> BTreeSet<String> {
+        events
+            .iter()
+            .filter_map(|e| e["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(ids(&events), ids(&waiting), "{events:?}");
+    assert!(
+        events.iter().all(|e| e["delivered_at"].is_string()),
+        "{events:?}"
+    );
+}
+
 #[test]
 fn every_event_reaches_a_standard_webhooks_receiver_and_verifies() {
     let receiver = start_receiver();
