@@ -9,8 +9,10 @@
 #   edge_bootstrap_local_d1            creates the master tenant, prints its key JSON on stdout
 #   edge_choose_ports DEFAULT          sets port/inspector_port ($PORT, $INSPECTOR_PORT), checks free
 #   edge_port_free PORT                whether nothing listens on 127.0.0.1:PORT
-#   edge_start_worker PORT INSPECTOR   starts wrangler dev in the background (its own process
-#                                      group), waits for /healthz, and stops it when the shell exits
+#   edge_start_worker PORT INSPECTOR [ARGS...]
+#                                      starts wrangler dev (with ARGS) in the background (its own
+#                                      process group), waits for /healthz, and stops it when the
+#                                      shell exits, removing $EDGE_DEV_VARS if set
 # Run it as `bash scripts/edge-env.sh build` to build; wrangler.toml's [build] does that.
 
 TENANTRY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -105,17 +107,18 @@ edge_port_free() {
   ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# Starts the built worker with `wrangler dev` on 127.0.0.1:$1 (inspector on $2) against the
-# local D1, in the background and in its own process group (setsid: killing the group stops
+# Starts the built worker with `wrangler dev` on 127.0.0.1:$1 (inspector on $2), with any
+# further arguments (e.g. `--var NAME:VALUE`), against the local D1, in the background and in its own process group (setsid: killing the group stops
 # wrangler and workerd, which would otherwise keep the port), waits at most 60 s for /healthz,
 # and stops it when the calling shell exits (an EXIT trap). Sets EDGE_WORKER_LOG to its log.
 edge_start_worker() {
   local port="$1" inspector_port="$2" started
+  shift 2
   EDGE_WORKER_LOG="$(mktemp "${TMPDIR:-/tmp}/tenantry-wrangler.XXXXXX")"
   echo "==> starting the worker on http://127.0.0.1:$port (log: $EDGE_WORKER_LOG)" >&2
   started=$(date +%s%N)
   (cd "$TENANTRY_EDGE_DIR" && TENANTRY_EDGE_PREBUILT=1 exec setsid wrangler dev --local --ip 127.0.0.1 \
-    --port "$port" --inspector-port "$inspector_port" --show-interactive-dev-session=false) \
+    --port "$port" --inspector-port "$inspector_port" --show-interactive-dev-session=false "$@") \
     >"$EDGE_WORKER_LOG" 2>&1 &
   EDGE_WORKER_PID=$!
   trap edge_stop_worker EXIT
@@ -133,14 +136,15 @@ edge_start_worker() {
   return 1
 }
 
-# Stops the worker edge_start_worker started (its whole process group) and removes its log.
+# Stops the worker edge_start_worker started (its whole process group) and removes its log and
+# the secrets file $EDGE_DEV_VARS, if one was written for it.
 edge_stop_worker() {
   if [ -n "${EDGE_WORKER_PID:-}" ]; then
     kill -- "-$EDGE_WORKER_PID" 2>/dev/null || true
     wait "$EDGE_WORKER_PID" 2>/dev/null || true
     EDGE_WORKER_PID=""
   fi
-  rm -f "${EDGE_WORKER_LOG:-}"
+  rm -f "${EDGE_WORKER_LOG:-}" "${EDGE_DEV_VARS:-}"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -105,6 +105,15 @@ impl RetrySchedule {
         (!delays.is_empty() && delays.iter().all(|d| *d >= 0)).then_some(Self(delays))
     }
 
+    /// Delays as a setting writes them, `0,5,300`; `None` unless whole seconds, at least one.
+    pub fn parse(text: &str) -> Option<Self> {
+        let delays = text
+            .split(',')
+            .map(|delay| delay.trim().parse().ok())
+            .collect::<Option<Vec<i64>>>()?;
+        Self::new(delays)
+    }
+
     /// When attempt number `attempts + 1` is due after attempt `attempts` failed at `now`;
     /// `None` when no retry is left.
     fn next(&self, attempts: i64, now: Timestamp) -> Option<Timestamp> {

@@ -28,6 +28,7 @@ mod keys;
 mod memory_store;
 mod migrations;
 mod model;
+mod outbox;
 #[cfg(feature = "wasm")]
 pub mod preview;
 mod scope;
@@ -65,6 +66,10 @@ pub use keys::{
 pub use memory_store::MemoryStore;
 pub use migrations::MIGRATIONS;
 pub use model::{FRESH_RANDOM_BYTES, Fresh, Tenant, Timestamp};
+pub use outbox::{
+    CLAIM_BATCH, DEFAULT_RETENTION_DAYS, Retention, WebhookClient, Webhooks, deliver_due,
+    may_have_written_events, prune_delivered,
+};
 pub use scope::{Scope, UnknownScope};
 pub use tenants::{
     TenantQuery, UpdateBody, UpdateCall, Versioned, delete_tenant, get_tenant, list_tenants,

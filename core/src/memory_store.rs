@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use uuid::Uuid;
 
+use crate::delivery::{Attempted, DueEvent};
 use crate::event::{EventInfo, NewEvent};
 use crate::model::{Tenant, Timestamp};
 use crate::slug;
@@ -24,6 +25,23 @@ struct Key {
     revoked_at: Option<Timestamp>,
 }
 
+/// An event in the outbox with what only delivery sees: its invite token and its lease.
+#[derive(Debug, Clone)]
+struct StoredEvent {
+    seq: i64,
+    id: Uuid,
+    info: EventInfo,
+    invite_token: Option<String>,
+    lease_until: Option<Timestamp>,
+}
+
+impl StoredEvent {
+    fn due(&self, now: Timestamp) -> bool {
+        self.info.next_attempt_at.is_some_and(|at| at <= now)
+            && self.lease_until.is_none_or(|until| until <= now)
+    }
+}
+
 #[derive(Debug, Default)]
 struct State {
     /// Tenants by id, with their sequence number and version.
@@ -39,8 +57,8 @@ struct State {
     /// The users who accepted an invite.
     active_users: Vec<Uuid>,
     audit: Vec<AuditRecord>,
-    /// The outbox, in order, each event with its sequence number and its id.
-    events: Vec<(i64, Uuid, EventInfo)>,
+    /// The outbox, in order.
+    events: Vec<StoredEvent>,
     /// The last sequence numbers given out; never reused, as the databases' counters.
     tenant_seq: i64,
     key_seq: i64,
@@ -76,8 +94,14 @@ impl State {
     }
 
     fn add_event(&mut self, event: &NewEvent) {
-        let seq = self.events.last().map_or(1, |(seq, _, _)| seq + 1);
-        self.events.push((seq, event.id, event.info()));
+        let seq = self.events.last().map_or(1, |last| last.seq + 1);
+        self.events.push(StoredEvent {
+            seq,
+            id: event.id,
+            info: event.info(),
+            invite_token: event.invite_token.clone(),
+            lease_until: None,
+        });
     }
 
     fn require_version(&self, id: Uuid, version: i64) -> Result<(), StoreError> {
@@ -315,8 +339,8 @@ impl TenantStore for MemoryStore {
         Ok(state
             .events
             .iter()
-            .find(|(_, event_id, _)| *event_id == id)
-            .map(|(_, _, event)| event.clone()))
+            .find(|event| event.id == id)
+            .map(|event| event.info.clone()))
     }
 
     async fn events_after(
@@ -329,24 +353,85 @@ impl TenantStore for MemoryStore {
         Ok(state
             .events
             .iter()
-            .filter(|(seq, _, event)| {
-                *seq > after
-                    && filter.tenant_id.is_none_or(|id| id == event.tenant_id)
-                    && filter.kind.is_none_or(|kind| kind.name() == event.kind)
+            .filter(|event| {
+                event.seq > after
+                    && filter.tenant_id.is_none_or(|id| id == event.info.tenant_id)
+                    && filter
+                        .kind
+                        .is_none_or(|kind| kind.name() == event.info.kind)
             })
             .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .map(|(seq, _, event)| (*seq, event.clone()))
+            .map(|event| (event.seq, event.info.clone()))
             .collect())
     }
 
     async fn retry_event(&self, retry: &EventRetry) -> Result<(), StoreError> {
         let mut state = self.lock()?;
-        if let Some((_, _, event)) = state.events.iter_mut().find(|(_, id, _)| *id == retry.id) {
-            event.next_attempt_at = Some(retry.at);
-            event.delivered_at = None;
+        if let Some(event) = state.events.iter_mut().find(|e| e.id == retry.id) {
+            event.info.next_attempt_at = Some(retry.at);
+            event.info.delivered_at = None;
         }
         state.audit.push(retry.audit.clone());
         Ok(())
+    }
+
+    async fn claim_due_events(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DueEvent>, StoreError> {
+        let mut state = self.lock()?;
+        let mut due: Vec<&mut StoredEvent> =
+            state.events.iter_mut().filter(|e| e.due(now)).collect();
+        due.sort_by_key(|event| event.info.next_attempt_at);
+        Ok(due
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|event| {
+                event.lease_until = Some(until);
+                DueEvent {
+                    id: event.id,
+                    kind: event.info.kind.clone(),
+                    created_at: event.info.created_at,
+                    data: event.info.data.clone(),
+                    invite_token: event.invite_token.clone(),
+                    attempts: event.info.attempts,
+                }
+            })
+            .collect())
+    }
+
+    async fn record_attempts(
+        &self,
+        attempts: &[Attempted],
+        mailer: bool,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        for attempted in attempts {
+            let Some(event) = state.events.iter_mut().find(|e| e.id == attempted.id) else {
+                continue;
+            };
+            event.info.attempts = attempted.attempts;
+            event.info.delivered_at = attempted.delivered_at;
+            event.info.next_attempt_at = attempted.next_attempt_at;
+            event.info.last_error.clone_from(&attempted.last_error);
+            event.lease_until = None;
+            // The memory store mails nothing: with a mailer the token stays for it.
+            if attempted.delivered_at.is_some() && !mailer {
+                event.invite_token = None;
+            }
+        }
+        Ok(())
+    }
+
+    async fn prune_events(&self, cutoff: Timestamp) -> Result<u64, StoreError> {
+        let mut state = self.lock()?;
+        let before = state.events.len();
+        state
+            .events
+            .retain(|event| event.info.delivered_at.is_none_or(|at| at >= cutoff));
+        Ok(u64::try_from(before - state.events.len()).unwrap_or(u64::MAX))
     }
 
     async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError> {

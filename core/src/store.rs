@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use crate::api_key::IssuedKey;
+use crate::delivery::{Attempted, DueEvent};
 use crate::event::{EventInfo, EventType, NewEvent};
 use crate::model::{Tenant, Timestamp};
 
@@ -474,6 +475,26 @@ pub trait TenantStore {
     /// Schedules an event's delivery again at `retry.at` (attempts kept, a failed or delivered
     /// state cleared) and writes the audit record, atomically.
     async fn retry_event(&self, retry: &EventRetry) -> Result<(), StoreError>;
+
+    /// Leases up to `limit` events due at `now` (oldest due first) until `until` and answers
+    /// them; an event under another deliverer's lease is not due until the lease runs out. One
+    /// atomic step, so two deliverers never claim one event at once.
+    async fn claim_due_events(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DueEvent>, StoreError>;
+
+    /// Stores the outcomes of a claim's attempts in one write and ends their leases; a delivered
+    /// event loses its invite token, unless `mailer` (invites are mailed too) and its mail is
+    /// not sent yet.
+    async fn record_attempts(&self, attempts: &[Attempted], mailer: bool)
+    -> Result<(), StoreError>;
+
+    /// Deletes the events delivered before `cutoff` (never an undelivered or failed one) and
+    /// answers how many went.
+    async fn prune_events(&self, cutoff: Timestamp) -> Result<u64, StoreError>;
 
     /// The invite whose token has this hash.
     async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError>;

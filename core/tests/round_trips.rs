@@ -17,7 +17,9 @@ use tenantry_core::store::{
     NewApiKey, NewTenantRecord, StoreError, StoredApiKey, TenantDeletion, TenantStore,
     TenantUpdate,
 };
-use tenantry_core::{EventInfo, FRESH_RANDOM_BYTES, Fresh, IssuedKey, KEY_RANDOM_BYTES, Tenant};
+use tenantry_core::{
+    Attempted, DueEvent, EventInfo, FRESH_RANDOM_BYTES, Fresh, IssuedKey, KEY_RANDOM_BYTES, Tenant,
+};
 use tenantry_core::{InviteTtl, MemoryStore, Policies, Timestamp};
 use uuid::Uuid;
 
@@ -74,6 +76,9 @@ impl TenantStore for CountingStore {
         fn owner(&self, user_id: Uuid) -> Option<FoundOwner>;
         fn renew_invite(&self, renewal: &InviteRenewal) -> ();
         fn retry_event(&self, retry: &EventRetry) -> ();
+        fn claim_due_events(&self, now: Timestamp, until: Timestamp, limit: u32) -> Vec<DueEvent>;
+        fn record_attempts(&self, attempts: &[Attempted], mailer: bool) -> ();
+        fn prune_events(&self, cutoff: Timestamp) -> u64;
         fn audit_denial(&self, audit: &AuditRecord) -> ();
     }
 

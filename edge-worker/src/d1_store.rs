@@ -8,7 +8,7 @@ use tenantry_core::store::{
     NewTenantRecord, StoredApiKey, TenantDeletion, TenantUpdate,
 };
 use tenantry_core::store::{StoreError, TenantStore};
-use tenantry_core::{EventInfo, Tenant};
+use tenantry_core::{Attempted, DueEvent, EventInfo, Tenant, Timestamp};
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 use worker::d1::serde_wasm_bindgen;
@@ -162,6 +162,43 @@ impl TenantStore for D1Store {
 
     async fn retry_event(&self, retry: &EventRetry) -> Result<(), StoreError> {
         self.batch(&sql::retry_event(retry)).await
+    }
+
+    async fn claim_due_events(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DueEvent>, StoreError> {
+        // One `UPDATE … RETURNING`: D1 runs it as one write, so two claims never overlap.
+        let rows: Vec<Row> = self.rows(&sql::claim_due_events(now, until, limit)).await?;
+        sql::claimed_events(&rows)
+    }
+
+    async fn record_attempts(
+        &self,
+        attempts: &[Attempted],
+        mailer: bool,
+    ) -> Result<(), StoreError> {
+        let statements: Vec<SqlStatement> = attempts
+            .iter()
+            .map(|attempted| sql::record_attempt(attempted, mailer))
+            .collect();
+        self.batch(&statements).await
+    }
+
+    async fn prune_events(&self, cutoff: Timestamp) -> Result<u64, StoreError> {
+        let result = self
+            .prepare(&sql::prune_events(cutoff))?
+            .run()
+            .await
+            .map_err(|e| d1_error(&e))?;
+        let changes = result
+            .meta()
+            .map_err(|e| d1_error(&e))?
+            .and_then(|meta| meta.changes)
+            .unwrap_or(0);
+        Ok(u64::try_from(changes).unwrap_or(u64::MAX))
     }
 
     async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError> {

@@ -25,11 +25,6 @@ fn start_native(db: &std::path::Path) -> Option<(support::Server, String, String
     ))
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted.get(index).copied().unwrap_or_default()
-}
-
 fn main() {
     let clients = support::env_number("TENANTRY_LOAD_CLIENTS", 8);
     let per_client = support::env_number("TENANTRY_LOAD_REQUESTS", 250);
@@ -53,46 +48,13 @@ fn main() {
         },
     };
     let run = format!("{}", std::process::id());
-    let started = Instant::now();
-    let results: Vec<(Duration, u16)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..clients)
-            .map(|client| {
-                let (url, key, tenant, run) = (&url, &key, &tenant, &run);
-                scope.spawn(move || {
-                    let agent = ureq::Agent::config_builder()
-                        .http_status_as_error(false)
-                        .timeout_global(Some(Duration::from_secs(30)))
-                        .build()
-                        .new_agent();
-                    (0..per_client)
-                        .map(|i| {
-                            let body = format!(
-                                r#"{{"name":"Load Co","slug":"load-{run}-{client}-{i}","owner_email":"l@load.test","owner_name":"L"}}"#
-                            );
-                            let sent = Instant::now();
-                            let status = agent
-                                .post(format!("{url}/v1/tenants"))
-                                .header("X-API-Key", key)
-                                .header("X-Tenant-ID", tenant)
-                                .header("Content-Type", "application/json")
-                                .send(body)
-                                .map(|mut r| {
-                                    let _ = r.body_mut().read_to_string();
-                                    r.status().as_u16()
-                                })
-                                .unwrap_or(0);
-                            (sent.elapsed(), status)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    let elapsed = started.elapsed();
+    let target = support::LoadTarget {
+        url: &url,
+        key: &key,
+        tenant: &tenant,
+    };
+    let (sent, elapsed) = support::create_load(&target, clients, per_client, Duration::ZERO, &run);
+    let results: Vec<(Duration, u16)> = sent.iter().map(|s| (s.latency, s.status)).collect();
     drop(server);
     let created = results.iter().filter(|(_, s)| *s == 201).count();
     let mut latencies: Vec<Duration> = results.iter().map(|(d, _)| *d).collect();
@@ -110,9 +72,9 @@ fn main() {
     );
     println!(
         "latency: p50 {:.2?}, p99 {:.2?}, max {:.2?}",
-        percentile(&latencies, 0.5),
-        percentile(&latencies, 0.99),
-        percentile(&latencies, 1.0)
+        support::percentile(&latencies, 0.5),
+        support::percentile(&latencies, 0.99),
+        support::percentile(&latencies, 1.0)
     );
     if std::env::var("TENANTRY_LOAD_URL").is_err() {
         floor(&db, results.len());

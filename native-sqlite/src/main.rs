@@ -4,13 +4,14 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use tenantry_core::{InviteTtl, Policies, RetrySchedule, Scope, WebhookSecret};
+use tenantry_core::{
+    InviteTtl, Policies, Retention, RetrySchedule, Scope, WebhookSecret, Webhooks,
+};
 use tenantry_native::admin::Bootstrapped;
 use tenantry_native::admin::{self, AdminChange};
-use tenantry_native::server::{self, Assets, Mailer, Pool, REPOSITORY_ASSETS, Webhooks};
+use tenantry_native::server::{self, Assets, Mailer, Pool, REPOSITORY_ASSETS};
 use tenantry_native::{NativeError, SqliteStore, Tenantry, system};
 use tenantry_policy_verify::{PolicySource, VerifyError};
 use uuid::Uuid;
@@ -69,6 +70,10 @@ enum Command {
         /// (`7d`, `12h`, `2s`).
         #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_ttl)]
         invite_ttl: InviteTtl,
+        /// Delete delivered events this many days after their delivery (checked at start and
+        /// every hour); undelivered and failed events are never deleted.
+        #[arg(long, value_name = "DAYS", default_value_t = tenantry_core::DEFAULT_RETENTION_DAYS)]
+        event_retention: u32,
     },
     /// Work with the Cedar policies.
     #[command(subcommand)]
@@ -208,6 +213,7 @@ fn run(cli: Cli) -> Result<(), NativeError> {
             webhook_timeout,
             mail,
             invite_ttl,
+            event_retention,
         } => {
             let mailer = match (mail.smtp_url, mail.invite_from, mail.invite_link) {
                 (Some(url), Some(from), Some(link)) => Some(Mailer::new(&url, &from, &link)?),
@@ -218,15 +224,15 @@ fn run(cli: Cli) -> Result<(), NativeError> {
                 .transpose()?
                 .map(|webhooks| Webhooks {
                     lease_seconds: webhook_lease.max(1),
-                    attempt_timeout: Duration::from_secs(webhook_timeout.max(1)),
+                    attempt_timeout_seconds: webhook_timeout.max(1),
                     mailer: mailer.is_some(),
                     ..webhooks
                 });
-            let mailer = mailer.map(|mut mailer| {
-                mailer.webhooks = webhooks.is_some();
-                mailer
-            });
-            let outbox = Outbox { webhooks, mailer };
+            let outbox = Outbox {
+                webhooks,
+                mailer,
+                retention: Retention::days(event_retention),
+            };
             serve(db, listen, assets, outbox, invite_ttl)
         }
         Command::Policies(PoliciesCommand::Verify { policies }) => verify(policies.as_deref()),
@@ -312,12 +318,8 @@ fn webhooks(
     tenantry_core::check_endpoint(&url)
         .map_err(|e| NativeError::System(format!("--webhook-url `{url}`: {e}")))?;
     Ok(Webhooks {
-        url,
-        secret,
         schedule,
-        lease_seconds: tenantry_core::LEASE_SECONDS,
-        attempt_timeout: Duration::from_secs(tenantry_core::ATTEMPT_TIMEOUT_SECONDS),
-        mailer: false,
+        ..Webhooks::new(url, secret)
     })
 }
 
@@ -325,6 +327,8 @@ fn webhooks(
 struct Outbox {
     webhooks: Option<Webhooks>,
     mailer: Option<Mailer>,
+    /// How long delivered events are kept (pruned by the deliverer).
+    retention: Retention,
 }
 
 fn serve(
@@ -361,7 +365,7 @@ fn serve(
             .with_invite_ttl(invite_ttl),
     );
     if let Some(webhooks) = outbox.webhooks {
-        server::spawn_deliverer(pool.clone(), webhooks);
+        server::spawn_deliverer(pool.clone(), webhooks, outbox.retention);
     }
     if let Some(mailer) = outbox.mailer {
         server::spawn_mailer(pool.clone(), mailer);

@@ -9,7 +9,8 @@ mod listen;
 mod mail;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use tenantry_core::{InviteTtl, Policies};
 
@@ -17,7 +18,7 @@ use crate::sqlite_store::WriteGate;
 use crate::{NativeError, SqliteStore, Tenantry};
 
 pub use assets::{Assets, REPOSITORY_ASSETS};
-pub use deliver::{Webhooks, spawn as spawn_deliverer};
+pub use deliver::spawn as spawn_deliverer;
 pub use listen::{Limits, Listener, serve};
 pub use mail::{Mailer, spawn as spawn_mailer};
 
@@ -31,6 +32,15 @@ pub struct Pool {
     idle: Mutex<Vec<Tenantry>>,
     assets: Assets,
     invite_ttl: InviteTtl,
+    doorbell: Doorbell,
+}
+
+/// Rung by each request that may have written events, so that the deliverer starts at once
+/// rather than at its next poll; a ring while it is busy is kept for its next wait.
+#[derive(Debug, Default)]
+struct Doorbell {
+    rung: Mutex<bool>,
+    ring: Condvar,
 }
 
 impl Pool {
@@ -48,6 +58,7 @@ impl Pool {
             idle: Mutex::new(vec![first]),
             assets: Assets::default(),
             invite_ttl: InviteTtl::default(),
+            doorbell: Doorbell::default(),
         })
     }
 
@@ -73,6 +84,28 @@ impl Pool {
     #[must_use]
     pub fn with_assets(self, assets: Assets) -> Self {
         Self { assets, ..self }
+    }
+
+    /// Tells the deliverer that a request may have written events.
+    fn wrote_events(&self) {
+        if let Ok(mut rung) = self.doorbell.rung.lock() {
+            *rung = true;
+            self.doorbell.ring.notify_one();
+        }
+    }
+
+    /// Waits until a request may have written events, or `timeout` passed.
+    fn wait_for_events(&self, timeout: Duration) {
+        let Ok(rung) = self.doorbell.rung.lock() else {
+            return std::thread::sleep(timeout);
+        };
+        if let Ok((mut rung, _)) = self
+            .doorbell
+            .ring
+            .wait_timeout_while(rung, timeout, |rung| !*rung)
+        {
+            *rung = false;
+        }
     }
 
     /// The console's files this server answers asset requests with.

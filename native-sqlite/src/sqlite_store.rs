@@ -12,7 +12,7 @@ use tenantry_core::store::{
     FoundTenant, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, NewTenantRecord,
     StoreError, StoredApiKey, TenantDeletion, TenantStore, TenantUpdate,
 };
-use tenantry_core::{DueEvent, EventInfo, Tenant};
+use tenantry_core::{Attempted, DueEvent, EventInfo, Tenant, Timestamp};
 use uuid::Uuid;
 
 use crate::migrations;
@@ -322,6 +322,41 @@ impl TenantStore for SqliteStore {
 
     async fn retry_event(&self, retry: &EventRetry) -> Result<(), StoreError> {
         self.execute_atomically(&sql::retry_event(retry))
+    }
+
+    async fn claim_due_events(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DueEvent>, StoreError> {
+        // A write: it queues at the gate as the others do.
+        let _turn = self
+            .gate
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        sql::claimed_events(&self.rows(&sql::claim_due_events(now, until, limit))?)
+    }
+
+    async fn record_attempts(
+        &self,
+        attempts: &[Attempted],
+        mailer: bool,
+    ) -> Result<(), StoreError> {
+        let statements: Vec<SqlStatement> = attempts
+            .iter()
+            .map(|attempted| sql::record_attempt(attempted, mailer))
+            .collect();
+        self.execute_atomically(&statements)
+    }
+
+    async fn prune_events(&self, cutoff: Timestamp) -> Result<u64, StoreError> {
+        let _turn = self
+            .gate
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let deleted = execute(&self.conn, &sql::prune_events(cutoff)).map_err(store_error)?;
+        Ok(u64::try_from(deleted).unwrap_or(u64::MAX))
     }
 
     async fn invite(&self, token_hash: &str) -> Result<Option<FoundInvite>, StoreError> {

@@ -13,8 +13,10 @@
 pub mod cases;
 pub mod events;
 pub mod fixture;
+pub mod hooks;
 pub mod http_client;
 pub mod lifecycle;
+pub mod outbox;
 pub mod race;
 pub mod receivers;
 pub mod runner;

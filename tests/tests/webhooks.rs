@@ -13,97 +13,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tenantry_conformance::fixture::Fixture;
-use tenantry_conformance::receivers::Receiver;
+use tenantry_conformance::hooks::{
+    Hooks, SECRET, all_events, free_port, get, post_tenant, received, start_receiver,
+    start_receiver_slowed, start_receiver_with, wait_for_events,
+};
 use tenantry_conformance::targets::native_http;
 use tenantry_conformance::{Request, Target};
-
-/// A test secret (`whsec_` and base64 of 24 bytes).
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-/// The webhook receiver and its URL.
-struct Hooks {
-    receiver: Receiver,
-    url: String,
-}
-
-/// Starts `tests/receivers/webhooks.py` on a free port.
-fn start_receiver() -> Hooks {
-    start_receiver_with(None, 0)
-}
-
-/// The receiver on `port` (a free one when `None`), answering 500 to its first `fail_first`
-/// deliveries.
-fn start_receiver_with(port: Option<u16>, fail_first: u32) -> Hooks {
-    start_receiver_slowed(port, fail_first, 0)
-}
-
-/// As [`start_receiver_with`], each answer `delay_ms` late.
-fn start_receiver_slowed(port: Option<u16>, fail_first: u32, delay_ms: u32) -> Hooks {
-    let receiver = Receiver::start(
-        "webhooks.py",
-        port,
-        &[
-            ("TENANTRY_WEBHOOK_SECRET", SECRET.to_owned()),
-            ("RECEIVER_FAIL_FIRST", fail_first.to_string()),
-            ("RECEIVER_DELAY_MS", delay_ms.to_string()),
-        ],
-    );
-    Hooks {
-        url: format!("http://127.0.0.1:{}/hooks", receiver.port),
-        receiver,
-    }
-}
-
-fn received(hooks: &Hooks) -> Vec<Value> {
-    hooks.receiver.received()
-}
-
-fn get(target: &dyn Target, fixture: &Fixture, path: &str) -> Value {
-    target
-        .send(&Request {
-            method: "GET".into(),
-            path: path.into(),
-            headers: vec![
-                ("X-API-Key".into(), fixture.master_key.clone()),
-                ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
-            ],
-            body: Vec::new(),
-        })
-        .body
-}
-
-/// Every event, as the API shows it (the fixture's few fit one page).
-fn all_events(target: &dyn Target, fixture: &Fixture) -> Vec<Value> {
-    get(target, fixture, "/v1/events?limit=250")["data"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// Polls the events until `done` holds for all of them, for at most `seconds`; answers them.
-fn wait_for_events(
-    target: &dyn Target,
-    fixture: &Fixture,
-    seconds: u64,
-    done: impl Fn(&Value) -> bool,
-) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    loop {
-        let events = all_events(target, fixture);
-        if events.iter().all(&done) || Instant::now() > deadline {
-            return events;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// A port nothing listens on (yet).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// Fault: the receiver is down, then up. Every event is retried on the (shortened) schedule
 /// while it is down, with the error shown, and all of them arrive once it is up.
@@ -280,19 +195,52 @@ fn killed_five_times_mid_delivery_it_still_delivers_every_committed_event() {
     );
 }
 
-fn post_tenant(target: &dyn Target, fixture: &Fixture, body: &Value) -> u16 {
-    target
-        .send(&Request {
-            method: "POST".into(),
-            path: "/v1/tenants".into(),
-            headers: vec![
-                ("X-API-Key".into(), fixture.master_key.clone()),
-                ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
-                ("Content-Type".into(), "application/json".into()),
-            ],
-            body: body.to_string().into_bytes(),
-        })
-        .status
+/// Pruning at start: with `--event-retention 0`, a restart deletes the events delivered before
+/// it and keeps the one written while no endpoint was set, which it then delivers.
+#[test]
+fn a_restart_prunes_the_events_delivered_past_their_retention() {
+    let receiver = start_receiver();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = dir.path().join("tenantry.db");
+    let args = [
+        "--webhook-url",
+        receiver.url.as_str(),
+        "--event-retention",
+        "0",
+    ];
+    let env = [("TENANTRY_WEBHOOK_SECRET", SECRET)];
+    let target = native_http::start_on(&db, &args, &env);
+    let fixture = Fixture::set_up(&target);
+    let delivered = wait_for_events(&target, &fixture, 10, |e| e["delivered_at"].is_string());
+    assert!(
+        !delivered.is_empty() && delivered.iter().all(|e| e["delivered_at"].is_string()),
+        "{delivered:?}"
+    );
+    drop(target);
+    let target = native_http::start_on(&db, &[], &[]);
+    let body = json!({"name": "Waiting", "owner_email": "o@prune.test", "owner_name": "O"});
+    assert_eq!(post_tenant(&target, &fixture, &body), 201);
+    let waiting: Vec<Value> = all_events(&target, &fixture)
+        .into_iter()
+        .filter(|e| e["delivered_at"].is_null())
+        .collect();
+    assert_eq!(waiting.len(), 2, "{waiting:?}");
+    drop(target);
+    // Delivered a second or more before the restart: past a retention of 0 days.
+    std::thread::sleep(Duration::from_millis(1_100));
+    let target = native_http::start_on(&db, &args, &env);
+    let events = wait_for_events(&target, &fixture, 10, |e| e["delivered_at"].is_string());
+    let ids = |events: &[Value]| -> BTreeSet<String> {
+        events
+            .iter()
+            .filter_map(|e| e["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(ids(&events), ids(&waiting), "{events:?}");
+    assert!(
+        events.iter().all(|e| e["delivered_at"].is_string()),
+        "{events:?}"
+    );
 }
 
 #[test]

@@ -251,6 +251,12 @@ const RECORD_MAIL: &str = "UPDATE events SET mail_attempts = ?2, mailed_at = ?3,
 /// The platform tenant's name, which invite mails give as the inviter.
 pub const PLATFORM_NAME: &str = "SELECT name FROM tenants WHERE is_master = 1";
 
+/// Deletes the events delivered before `?1`; undelivered and failed events (`delivered_at`
+/// `NULL`) are never deleted. It reads the whole outbox (no index on `delivered_at`), which
+/// after pruning is about the retention's worth of events: the shells run it hourly.
+const PRUNE_EVENTS: &str =
+    "DELETE FROM events WHERE delivered_at IS NOT NULL AND delivered_at < ?1";
+
 /// The invite with a token hash. Columns: id, tenant_id, user_id, email, token_hash, expires_at,
 /// used (0 or 1).
 pub const FIND_INVITE: &str = "SELECT i.id, i.tenant_id, i.user_id, i.email, i.token_hash, \
@@ -777,6 +783,14 @@ fn outcome(sql: &'static str, attempted: &Attempted, other: bool) -> SqlStatemen
             attempted.last_error.clone().into(),
             other.into(),
         ],
+    }
+}
+
+/// The statement that deletes the events delivered before `cutoff`.
+pub fn prune_events(cutoff: Timestamp) -> SqlStatement {
+    SqlStatement {
+        sql: PRUNE_EVENTS,
+        params: vec![cutoff.into()],
     }
 }
 

@@ -1,5 +1,5 @@
 //! What the benchmarks share: the rows of one create (for the storage floor), a `tenantry serve`
-//! on a database file, and numbers from the environment.
+//! on a database file, a load of creates over HTTP, and numbers from the environment.
 
 #![allow(
     dead_code,
@@ -9,6 +9,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use tenantry_core::store::{AuditRecord, Invite, NewTenantRecord, OwnerUser};
 use tenantry_core::{EventType, NewEvent, Tenant};
@@ -94,9 +95,20 @@ impl Drop for Server {
 /// Starts `tenantry serve` on `db` (already initialised) on a free port of 127.0.0.1; the
 /// server and its base URL.
 pub(crate) fn serve(db: &Path) -> Option<(Server, String)> {
+    serve_with(db, &[], &[])
+}
+
+/// As [`serve`], with more arguments and environment variables (a webhook endpoint and secret).
+pub(crate) fn serve_with(
+    db: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Option<(Server, String)> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tenantry"))
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
         .arg(db)
+        .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -109,4 +121,81 @@ pub(crate) fn serve(db: &Path) -> Option<(Server, String)> {
     // Keep draining the request log so the server never blocks on a full pipe.
     std::thread::spawn(move || lines.for_each(drop));
     Some((Server(child), url))
+}
+
+/// Where a load goes: the server's base URL, a platform key and its tenant.
+pub(crate) struct LoadTarget<'a> {
+    pub(crate) url: &'a str,
+    pub(crate) key: &'a str,
+    pub(crate) tenant: &'a str,
+}
+
+/// One create of a load: how long it took, its status, when its answer arrived, and its body.
+pub(crate) struct Sent {
+    pub(crate) latency: Duration,
+    pub(crate) status: u16,
+    pub(crate) answered: Instant,
+    pub(crate) body: String,
+}
+
+/// `clients` threads each creating `per_client` tenants with unique slugs (`load-{run}-…`) over
+/// keep-alive HTTP, each waiting `pause` between its creates; every create and the load's time.
+pub(crate) fn create_load(
+    target: &LoadTarget<'_>,
+    clients: usize,
+    per_client: usize,
+    pause: Duration,
+    run: &str,
+) -> (Vec<Sent>, Duration) {
+    let started = Instant::now();
+    let sent = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..clients)
+            .map(|client| {
+                scope.spawn(move || {
+                    let agent = ureq::Agent::config_builder()
+                        .http_status_as_error(false)
+                        .timeout_global(Some(Duration::from_secs(30)))
+                        .build()
+                        .new_agent();
+                    (0..per_client)
+                        .map(|i| {
+                            std::thread::sleep(pause);
+                            let body = format!(
+                                r#"{{"name":"Load Co","slug":"load-{run}-{client}-{i}","owner_email":"l@load.test","owner_name":"L"}}"#
+                            );
+                            let sent = Instant::now();
+                            let (status, body) = agent
+                                .post(format!("{}/v1/tenants", target.url))
+                                .header("X-API-Key", target.key)
+                                .header("X-Tenant-ID", target.tenant)
+                                .header("Content-Type", "application/json")
+                                .send(body)
+                                .map(|mut r| {
+                                    let body = r.body_mut().read_to_string().unwrap_or_default();
+                                    (r.status().as_u16(), body)
+                                })
+                                .unwrap_or((0, String::new()));
+                            Sent {
+                                latency: sent.elapsed(),
+                                status,
+                                answered: Instant::now(),
+                                body,
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    (sent, started.elapsed())
+}
+
+/// The `p` quantile (0 to 1) of sorted durations.
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(index).copied().unwrap_or_default()
 }

@@ -11,8 +11,8 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use tenantry_core::ApiError;
-use tenantry_core::MAX_BODY_BYTES;
 use tenantry_core::http::{self, HttpRequest, HttpResponse};
+use tenantry_core::{MAX_BODY_BYTES, may_have_written_events};
 
 use super::assets::Asset;
 use super::{Limits, Pool};
@@ -129,7 +129,13 @@ async fn respond(
             headers: &borrow(&headers),
             body: &bytes,
         };
-        pool.with(|tenantry| tenantry.handle(request))
+        let answer = pool.with(|tenantry| tenantry.handle(request));
+        if let Ok(response) = &answer
+            && may_have_written_events(&method, response.status)
+        {
+            pool.wrote_events();
+        }
+        answer
     })
     .await
     .map_err(|e| NativeError::System(format!("request task failed: {e}")))

@@ -11,13 +11,16 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::{Address, Message, SmtpTransport, Transport};
 use tenantry_core::sql::{self, SqlStatement};
 use tenantry_core::{
-    ATTEMPT_TIMEOUT_SECONDS, Attempted, DueEvent, InviteLink, Outcome, RetrySchedule, Timestamp,
+    ATTEMPT_TIMEOUT_SECONDS, DueEvent, InviteLink, Outcome, RetrySchedule, after_attempt,
     invite_mail,
 };
 
-use super::deliver::{Channel, spawn_channel};
-use crate::NativeError;
+use super::deliver::POLL;
 use crate::server::Pool;
+use crate::{NativeError, system};
+
+/// How many invites one claim takes: few enough that all of them are tried within the lease.
+const BATCH: u32 = 4;
 
 /// How invites are mailed: the relay, the sender, the link, and the retry settings.
 #[derive(Clone)]
@@ -101,37 +104,45 @@ impl Mailer {
 
 /// Starts the mailer on its own thread; it runs as long as the process.
 pub fn spawn(pool: Arc<Pool>, mailer: Mailer) {
-    spawn_channel(pool, mailer);
+    std::thread::spawn(move || {
+        loop {
+            match mailer.mail_due(&pool) {
+                Ok(0) => std::thread::sleep(POLL),
+                Ok(_) => {}
+                Err(error) => {
+                    eprintln!("tenantry: invite mail: {error}");
+                    std::thread::sleep(POLL);
+                }
+            }
+        }
+    });
 }
 
-impl Channel for Mailer {
-    const NAME: &'static str = "invite mail";
-
-    fn claim(now: Timestamp, until: Timestamp, limit: u32) -> SqlStatement {
-        sql::claim_due_mails(now, until, limit)
-    }
-
-    fn record(&self, attempted: &Attempted) -> SqlStatement {
-        sql::record_mail(attempted, self.webhooks)
-    }
-
-    fn schedule(&self) -> &RetrySchedule {
-        &self.schedule
-    }
-
-    fn lease_seconds(&self) -> i64 {
-        self.lease_seconds
+impl Mailer {
+    /// Claims the invites due (under a lease, so none is mailed twice at once), tries each
+    /// once, and stores what core makes of each outcome; answers how many were tried.
+    fn mail_due(&self, pool: &Pool) -> Result<usize, NativeError> {
+        let now = system::now()?;
+        let claim = sql::claim_due_mails(now, now.plus_seconds(self.lease_seconds), BATCH);
+        let due = pool.with(|t| t.store().claim(&claim))??;
+        for event in &due {
+            let outcome = self.attempt(pool, event);
+            let attempted = after_attempt(event, outcome, system::now()?, &self.schedule);
+            let record: SqlStatement = sql::record_mail(&attempted, self.webhooks);
+            pool.with(|t| t.store().execute_atomically(&[record]))??;
+        }
+        Ok(due.len())
     }
 
     /// Renders and sends the mail; anything that stops it (the relay down or refusing, an
     /// event that makes no mail) is a failed attempt, retried on the schedule.
-    fn attempt(&self, pool: &Pool, event: &DueEvent) -> Result<Outcome, NativeError> {
+    fn attempt(&self, pool: &Pool, event: &DueEvent) -> Outcome {
         let sent = self
             .message(pool, event)
             .and_then(|message| self.transport.send(&message).map_err(|e| e.to_string()));
-        Ok(match sent {
+        match sent {
             Ok(_) => Outcome::Delivered,
             Err(error) => Outcome::Failed(error),
-        })
+        }
     }
 }

@@ -1,0 +1,119 @@
+//! The webhook receiver of the delivery tests: `tests/receivers/webhooks.py`, which verifies
+//! every delivery with PyPI's `standardwebhooks` and logs it, and the reads the tests make of it
+//! and of the events.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::fixture::Fixture;
+use crate::receivers::Receiver;
+use crate::{Request, Target};
+
+/// A test secret (`whsec_` and base64 of 24 bytes).
+pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// The webhook receiver and the URL deliveries go to.
+pub struct Hooks {
+    /// The receiver process.
+    pub receiver: Receiver,
+    /// Where it listens, `http://127.0.0.1:PORT/hooks`.
+    pub url: String,
+}
+
+/// Starts `tests/receivers/webhooks.py` on a free port.
+pub fn start_receiver() -> Hooks {
+    start_receiver_with(None, 0)
+}
+
+/// The receiver on `port` (a free one when `None`), answering 500 to its first `fail_first`
+/// deliveries.
+pub fn start_receiver_with(port: Option<u16>, fail_first: u32) -> Hooks {
+    start_receiver_slowed(port, fail_first, 0)
+}
+
+/// As [`start_receiver_with`], each answer `delay_ms` late.
+pub fn start_receiver_slowed(port: Option<u16>, fail_first: u32, delay_ms: u32) -> Hooks {
+    let receiver = Receiver::start(
+        "webhooks.py",
+        port,
+        &[
+            ("TENANTRY_WEBHOOK_SECRET", SECRET.to_owned()),
+            ("RECEIVER_FAIL_FIRST", fail_first.to_string()),
+            ("RECEIVER_DELAY_MS", delay_ms.to_string()),
+        ],
+    );
+    Hooks {
+        url: format!("http://127.0.0.1:{}/hooks", receiver.port),
+        receiver,
+    }
+}
+
+/// Every delivery the receiver logged, in order: `{"webhook_id", "type", "data", "verified", "status"}`.
+pub fn received(hooks: &Hooks) -> Vec<Value> {
+    hooks.receiver.received()
+}
+
+/// A GET with the fixture's platform key; answers the body.
+pub fn get(target: &dyn Target, fixture: &Fixture, path: &str) -> Value {
+    target
+        .send(&Request {
+            method: "GET".into(),
+            path: path.into(),
+            headers: vec![
+                ("X-API-Key".into(), fixture.master_key.clone()),
+                ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
+            ],
+            body: Vec::new(),
+        })
+        .body
+}
+
+/// Every event, as the API shows it (the fixture's few fit one page).
+pub fn all_events(target: &dyn Target, fixture: &Fixture) -> Vec<Value> {
+    get(target, fixture, "/v1/events?limit=250")["data"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Polls the events until `done` holds for all of them, for at most `seconds`; answers them.
+pub fn wait_for_events(
+    target: &dyn Target,
+    fixture: &Fixture,
+    seconds: u64,
+    done: impl Fn(&Value) -> bool,
+) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let events = all_events(target, fixture);
+        if events.iter().all(&done) || Instant::now() > deadline {
+            return events;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A port nothing listens on (yet).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A `POST /v1/tenants` of `body` with the fixture's platform key; answers the status.
+pub fn post_tenant(target: &dyn Target, fixture: &Fixture, body: &Value) -> u16 {
+    target
+        .send(&Request {
+            method: "POST".into(),
+            path: "/v1/tenants".into(),
+            headers: vec![
+                ("X-API-Key".into(), fixture.master_key.clone()),
+                ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
+                ("Content-Type".into(), "application/json".into()),
+            ],
+            body: body.to_string().into_bytes(),
+        })
+        .status
+}
