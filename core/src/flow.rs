@@ -10,10 +10,14 @@ use crate::authz::{Permit, Policies, Principal};
 use crate::error::{ApiError, SlugConflict};
 use crate::event::{EventType, NewEvent};
 use crate::fields::CreateTenantRequest;
+use crate::http::TENANTS_PATH;
+use crate::idempotency::{self, Begun, Held};
 use crate::model::parse_hyphenated_uuid;
 use crate::model::{Fresh, Tenant, Timestamp};
 use crate::slug;
-use crate::store::{AuditRecord, Invite, NewTenantRecord, OwnerUser, StoreError, TenantStore};
+use crate::store::{
+    AuditRecord, Invite, NewTenantRecord, OwnerUser, StoreError, StoredAnswer, TenantStore,
+};
 use crate::validate::{self, MAX_BODY_BYTES, SlugChoice, ValidTenant};
 
 /// How long an owner's invite stays valid: 7 days.
@@ -58,13 +62,26 @@ impl std::fmt::Debug for Credentials<'_> {
     }
 }
 
-/// One create call: credentials and the body.
+/// One create call: credentials, the body, and the idempotency key, if any.
 #[derive(Debug, Clone, Copy)]
 pub struct CreateCall<'a> {
     /// The caller.
     pub credentials: Credentials<'a>,
     /// The body.
     pub body: Body<'a>,
+    /// The `Idempotency-Key` header: a retry with the same key and body answers the first
+    /// answer again and creates nothing.
+    pub idempotency_key: Option<&'a str>,
+}
+
+impl Body<'_> {
+    /// The body as JSON bytes, for the request's idempotency fingerprint.
+    fn json_bytes(&self) -> Vec<u8> {
+        match self {
+            Self::Json { bytes, .. } => bytes.to_vec(),
+            Self::Typed(request) => serde_json::to_vec(request).unwrap_or_default(),
+        }
+    }
 }
 
 /// A created tenant, and the invite token for whoever sends the invite.
@@ -73,7 +90,9 @@ pub struct Created {
     /// The tenant as the API returns it.
     pub tenant: Tenant,
     /// The invite's single-use token in hex; only its hash was stored. Hand it to a mailer.
-    pub invite_token: String,
+    /// `None` on the replay of an idempotent retry: the token was never stored (the
+    /// `invite.created` event of the first request carries it).
+    pub invite_token: Option<String>,
     /// When the invite expires.
     pub invite_expires_at: Timestamp,
     /// Cedar's errors for policies that failed to evaluate in the decision, for the log.
@@ -93,7 +112,8 @@ impl std::fmt::Debug for Created {
     }
 }
 
-/// Creates a tenant: every check in the contract's order, then one atomic write.
+/// Creates a tenant: every check in the contract's order, then one atomic write. With an
+/// idempotency key, the key is claimed after authentication, and a retry is answered from it.
 pub async fn create_tenant<S: TenantStore + ?Sized>(
     policies: &Policies,
     store: &S,
@@ -102,7 +122,49 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
     fresh: Fresh,
 ) -> Result<Created, ApiError> {
     let principal = caller(store, call.credentials).await?;
-    let valid = match call.body {
+    let once = idempotency::Request {
+        key: call.idempotency_key,
+        fingerprint: &|| idempotency::fingerprint("POST", TENANTS_PATH, &call.body.json_bytes()),
+        claim_id: fresh.audit_id,
+        now,
+    };
+    match idempotency::begin(store, &principal, once).await? {
+        Begun::Replay(answer) => {
+            let tenant: Tenant = idempotency::replayed(&answer)?;
+            Ok(Created {
+                invite_token: None,
+                invite_expires_at: tenant.created_at.plus_seconds(INVITE_TTL_SECONDS),
+                policy_errors: Vec::new(),
+                tenant,
+            })
+        }
+        Begun::Run(held) => {
+            let result = create_held(
+                policies,
+                store,
+                &principal,
+                call.body,
+                held.as_ref(),
+                now,
+                fresh,
+            )
+            .await;
+            idempotency::settle(store, held, result).await
+        }
+    }
+}
+
+/// The create itself, once any idempotency key is held; its answer goes into its write.
+async fn create_held<S: TenantStore + ?Sized>(
+    policies: &Policies,
+    store: &S,
+    principal: &Principal,
+    body: Body<'_>,
+    held: Option<&Held>,
+    now: Timestamp,
+    fresh: Fresh,
+) -> Result<Created, ApiError> {
+    let valid = match body {
         Body::Json {
             content_type,
             bytes,
@@ -114,7 +176,7 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
         Body::Typed(request) => validate::validate(request)?,
     };
     let decision = Decision {
-        principal: &principal,
+        principal,
         action: Action::CreateTenant,
         resource: Resource::Platform,
         now,
@@ -132,12 +194,13 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
     let mut suffixes = fresh.slug_suffixes.iter();
     let mut slug = choose_slug(store, &valid.slug, &mut suffixes).await?;
     loop {
-        let record = new_tenant_record(&valid, &slug, &decision, &permit, &fresh);
+        let mut record = new_tenant_record(&valid, &slug, &decision, &permit, &fresh);
+        record.idempotency = held.map(|held| held.answer(created_answer(&record.tenant), now));
         match store.insert_tenant(&record).await {
             Ok(()) => {
                 return Ok(Created {
                     tenant: record.tenant,
-                    invite_token: api_key::hex(&fresh.invite_token),
+                    invite_token: Some(api_key::hex(&fresh.invite_token)),
                     invite_expires_at: record.invite.expires_at,
                     policy_errors: permit.errors,
                 });
@@ -150,6 +213,9 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
                     return Err(slug_taken(store, asked, SlugConflict::InUse).await);
                 }
             },
+            // The claim was taken over (its lease ran out while this request ran): the other
+            // request answers for the key now.
+            Err(StoreError::Stale) if held.is_some() => return Err(ApiError::IdempotencyInFlight),
             Err(other) => return Err(internal(other)),
         }
     }
@@ -417,6 +483,16 @@ fn new_tenant_record(
         audit,
         events,
         tenant,
+        idempotency: None,
+    }
+}
+
+/// The answer of a create, as stored for an idempotent retry: what the HTTP handler sends.
+fn created_answer(tenant: &Tenant) -> StoredAnswer {
+    StoredAnswer {
+        status: 201,
+        body: serde_json::to_string(tenant).unwrap_or_default(),
+        location: Some(format!("{TENANTS_PATH}/{}", tenant.id)),
     }
 }
 
@@ -458,7 +534,7 @@ mod tests {
                 created_at: now,
                 updated_at: now,
             },
-            invite_token: "5ec7e7".repeat(8),
+            invite_token: Some("5ec7e7".repeat(8)),
             invite_expires_at: now,
             policy_errors: Vec::new(),
         };

@@ -10,11 +10,13 @@ use uuid::Uuid;
 
 use crate::authz::Policies;
 use crate::cursor::{PageRequest, limit_error};
+use crate::dry_run::DryRun;
 use crate::error::ApiError;
 use crate::event::{EventType, parse_id};
 use crate::events::{self, EventQuery};
 use crate::flow::{self, Body, CreateCall, Credentials};
-use crate::keys::{self, KeyBody, KeyQuery};
+use crate::idempotency::IDEMPOTENCY_KEY_HEADER;
+use crate::keys::{self, KeyBody, KeyCall, KeyQuery};
 use crate::model::parse_hyphenated_uuid;
 use crate::model::{Fresh, Timestamp};
 use crate::store::TenantStore;
@@ -185,37 +187,49 @@ pub async fn handle<S: TenantStore + ?Sized>(
         return HttpResponse::from_error(&error);
     }
     let path = normalize_path(request.path);
+    let route = route(&path);
     let call = Call {
         policies,
         request: &request,
         now,
         fresh,
     };
-    let result = match (route(&path), request.method) {
-        (Some(Route::Tenants), "POST") => {
-            create(policies, store, &request, now, call.fresh.clone()).await
+    if takes_dry_run(route, request.method) {
+        match dry_run(request.query) {
+            Err(error) => return HttpResponse::from_error(&error),
+            Ok(true) => {
+                let mut response = call.dispatch(&DryRun(store), route, &path).await;
+                response.headers.push((DRY_RUN_HEADER, "true".to_owned()));
+                return response;
+            }
+            Ok(false) => {}
         }
-        (Some(Route::Tenants), "GET") => call.list_tenants(store).await,
-        (Some(Route::Tenant(id)), "GET") => call.get_tenant(store, id).await,
-        (Some(Route::Tenant(id)), "PUT") => call.update_tenant(store, id).await,
-        (Some(Route::Tenant(id)), "DELETE") => call.delete_tenant(store, id).await,
-        (Some(Route::ApiKeys), "POST") => call.create_api_key(store).await,
-        (Some(Route::ApiKeys), "GET") => call.list_api_keys(store).await,
-        (Some(Route::ApiKey(id)), "GET") => call.get_api_key(store, id).await,
-        (Some(Route::ApiKey(id)), "DELETE") => call.revoke_api_key(store, id).await,
-        (Some(Route::Events), "GET") => call.list_events(store).await,
-        (Some(Route::AcceptInvite), "POST") => call.accept_invite(store).await,
-        (Some(Route::TenantInvite(id)), "POST") => call.resend_invite(store, id).await,
-        (Some(Route::Event(id)), "GET") => call.get_event(store, id).await,
-        (Some(Route::Health), "GET" | "HEAD") => Ok(HttpResponse::ok(
-            200,
-            Vec::new(),
-            json!({"status": "ok"}).to_string(),
-        )),
-        (Some(known), method) => Err(not_allowed(method, known.allow())),
-        (None, _) => Err(ApiError::NotFound(path.into_owned())),
-    };
-    result.unwrap_or_else(|error| HttpResponse::from_error(&error))
+    }
+    call.dispatch(store, route, &path).await
+}
+
+/// The header on every answer of a dry run, errors included.
+pub const DRY_RUN_HEADER: &str = "Tenantry-Dry-Run";
+
+/// Whether a route and method take `?dry_run=`: the writes a client may want to try first.
+fn takes_dry_run(route: Option<Route>, method: &str) -> bool {
+    matches!(
+        (route, method),
+        (Some(Route::Tenants | Route::ApiKeys), "POST")
+            | (Some(Route::Tenant(_)), "PUT" | "DELETE")
+    )
+}
+
+/// The `dry_run` query parameter: `true` or `false` (the default); anything else is 400.
+fn dry_run(query: &str) -> Result<bool, ApiError> {
+    match Query::parse(query, &["dry_run"])?.get("dry_run") {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ApiError::InvalidQuery {
+            parameter: "dry_run",
+            problem: "must be `true` or `false`",
+        }),
+    }
 }
 
 /// The API's routes; ids in paths are UUIDs in any letter case, anything else is no route.
@@ -280,6 +294,61 @@ struct Call<'a> {
 }
 
 impl Call<'_> {
+    /// Answers the request on `store` (the real one, or a dry run's).
+    async fn dispatch<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+        route: Option<Route>,
+        path: &str,
+    ) -> HttpResponse {
+        let result = match (route, self.request.method) {
+            (Some(Route::Tenants), "POST") => self.create_tenant(store).await,
+            (Some(Route::Tenants), "GET") => self.list_tenants(store).await,
+            (Some(Route::Tenant(id)), "GET") => self.get_tenant(store, id).await,
+            (Some(Route::Tenant(id)), "PUT") => self.update_tenant(store, id).await,
+            (Some(Route::Tenant(id)), "DELETE") => self.delete_tenant(store, id).await,
+            (Some(Route::ApiKeys), "POST") => self.create_api_key(store).await,
+            (Some(Route::ApiKeys), "GET") => self.list_api_keys(store).await,
+            (Some(Route::ApiKey(id)), "GET") => self.get_api_key(store, id).await,
+            (Some(Route::ApiKey(id)), "DELETE") => self.revoke_api_key(store, id).await,
+            (Some(Route::Events), "GET") => self.list_events(store).await,
+            (Some(Route::AcceptInvite), "POST") => self.accept_invite(store).await,
+            (Some(Route::TenantInvite(id)), "POST") => self.resend_invite(store, id).await,
+            (Some(Route::Event(id)), "GET") => self.get_event(store, id).await,
+            (Some(Route::Health), "GET" | "HEAD") => Ok(HttpResponse::ok(
+                200,
+                Vec::new(),
+                json!({"status": "ok"}).to_string(),
+            )),
+            (Some(known), method) => Err(not_allowed(method, known.allow())),
+            (None, _) => Err(ApiError::NotFound(path.to_owned())),
+        };
+        result.unwrap_or_else(|error| HttpResponse::from_error(&error))
+    }
+
+    async fn create_tenant<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+    ) -> Result<HttpResponse, ApiError> {
+        let (key, tenant) = self.headers();
+        let content_type = self.request.header("Content-Type");
+        let idempotency_key = self.request.header(IDEMPOTENCY_KEY_HEADER);
+        let call = CreateCall {
+            credentials: credentials(&key, &tenant),
+            body: Body::Json {
+                content_type: content_type.as_deref(),
+                bytes: self.request.body,
+            },
+            idempotency_key: idempotency_key.as_deref(),
+        };
+        let created =
+            flow::create_tenant(self.policies, store, call, self.now, self.fresh.clone()).await?;
+        let location = format!("{TENANTS_PATH}/{}", created.tenant.id);
+        let mut response = json_response(201, vec![("Location", location)], &created.tenant)?;
+        response.log = policy_log(&created.policy_errors);
+        Ok(response)
+    }
+
     async fn list_tenants<S: TenantStore + ?Sized>(
         &self,
         store: &S,
@@ -367,19 +436,17 @@ impl Call<'_> {
     ) -> Result<HttpResponse, ApiError> {
         let (key, tenant) = self.headers();
         let content_type = self.request.header("Content-Type");
-        let body = KeyBody::Json {
-            content_type: content_type.as_deref(),
-            bytes: self.request.body,
+        let idempotency_key = self.request.header(IDEMPOTENCY_KEY_HEADER);
+        let call = KeyCall {
+            credentials: credentials(&key, &tenant),
+            body: KeyBody::Json {
+                content_type: content_type.as_deref(),
+                bytes: self.request.body,
+            },
+            idempotency_key: idempotency_key.as_deref(),
         };
-        let created = keys::create_api_key(
-            self.policies,
-            store,
-            credentials(&key, &tenant),
-            body,
-            self.now,
-            &self.fresh,
-        )
-        .await?;
+        let created =
+            keys::create_api_key(self.policies, store, call, self.now, &self.fresh).await?;
         let location = format!("{API_KEYS_PATH}/{}", created.key.id);
         json_response(201, vec![("Location", location)], &created)
     }
@@ -640,34 +707,6 @@ fn not_allowed(method: &str, allow: &'static str) -> ApiError {
         method: method.to_owned(),
         allow,
     }
-}
-
-async fn create<S: TenantStore + ?Sized>(
-    policies: &Policies,
-    store: &S,
-    request: &HttpRequest<'_>,
-    now: Timestamp,
-    fresh: Fresh,
-) -> Result<HttpResponse, ApiError> {
-    let (api_key, tenant_id, content_type) = (
-        request.header("X-API-Key"),
-        request.header("X-Tenant-ID"),
-        request.header("Content-Type"),
-    );
-    let call = CreateCall {
-        credentials: credentials(&api_key, &tenant_id),
-        body: Body::Json {
-            content_type: content_type.as_deref(),
-            bytes: request.body,
-        },
-    };
-    let created = flow::create_tenant(policies, store, call, now, fresh).await?;
-    let body =
-        serde_json::to_string(&created.tenant).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let location = format!("{TENANTS_PATH}/{}", created.tenant.id);
-    let mut response = HttpResponse::ok(201, vec![("Location", location)], body);
-    response.log = policy_log(&created.policy_errors);
-    Ok(response)
 }
 
 /// The log line for Cedar's evaluation errors, if there were any: a policy that fails to

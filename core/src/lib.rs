@@ -14,6 +14,7 @@ mod api_key;
 mod authz;
 mod cursor;
 mod delivery;
+mod dry_run;
 mod email;
 mod error;
 mod event;
@@ -21,6 +22,7 @@ mod events;
 mod fields;
 mod flow;
 pub mod http;
+mod idempotency;
 mod invites;
 mod json;
 mod keys;
@@ -49,15 +51,20 @@ pub use delivery::{
     ATTEMPT_TIMEOUT_SECONDS, Attempted, DEFAULT_RETRY_DELAYS, DueEvent, LEASE_SECONDS, Outcome,
     RetrySchedule, SecretError, WebhookRequest, WebhookSecret, after_attempt, webhook_request,
 };
+pub use dry_run::DryRun;
 pub use error::{ApiError, ErrorBody, SlugConflict};
 pub use event::{EventInfo, EventType, NewEvent};
 pub use events::{EventQuery, get_event, list_events};
 pub use fields::CreateTenantRequest;
 pub use flow::{Body, CreateCall, Created, Credentials, create_tenant};
+pub use idempotency::{
+    IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_TTL_SECONDS, IDEMPOTENCY_LEASE_SECONDS,
+    MAX_IDEMPOTENCY_KEY_CHARS,
+};
 pub use invites::{Accepted, Resent, accept_invite, resend_invite};
 pub use keys::{
-    CreateApiKeyRequest, CreatedKey, KeyBody, KeyQuery, create_api_key, get_api_key, list_api_keys,
-    revoke_api_key,
+    CreateApiKeyRequest, CreatedKey, KeyBody, KeyCall, KeyQuery, create_api_key, get_api_key,
+    list_api_keys, revoke_api_key,
 };
 pub use memory_store::MemoryStore;
 pub use migrations::MIGRATIONS;

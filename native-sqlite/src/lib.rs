@@ -37,8 +37,8 @@ use tenantry_core::sql;
 use tenantry_core::store::ApiKeyInfo;
 use tenantry_core::{
     ApiError, Body, CreateApiKeyRequest, CreateCall, CreateTenantRequest, Created, CreatedKey,
-    Credentials, EventInfo, EventQuery, KeyBody, KeyQuery, Page, Policies, PolicyError, Tenant,
-    TenantQuery, UpdateBody, UpdateCall, UpdateTenantRequest, Versioned,
+    Credentials, DryRun, EventInfo, EventQuery, KeyBody, KeyCall, KeyQuery, Page, Policies,
+    PolicyError, Tenant, TenantQuery, UpdateBody, UpdateCall, UpdateTenantRequest, Versioned,
 };
 use uuid::Uuid;
 
@@ -71,6 +71,17 @@ impl From<tenantry_core::store::StoreError> for NativeError {
     fn from(error: tenantry_core::store::StoreError) -> Self {
         Self::Database(error.to_string())
     }
+}
+
+/// How a create of the in-process API runs: with an idempotency key, as a dry run, or plainly
+/// (the default), as the `Idempotency-Key` header and `?dry_run=true` ask over HTTP.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteOptions<'a> {
+    /// A retry with the same key and the same request answers the first answer again (a key's
+    /// secret and an invite's token as `None`) and creates nothing. Kept 24 hours.
+    pub idempotency_key: Option<&'a str>,
+    /// Runs every check and answers what the call would, writing nothing.
+    pub dry_run: bool,
 }
 
 /// Tenantry on one SQLite connection: the in-process API.
@@ -114,18 +125,38 @@ impl Tenantry {
         tenant_id: &str,
         request: &CreateTenantRequest,
     ) -> Result<Created, ApiError> {
+        self.create_tenant_with(api_key, tenant_id, request, WriteOptions::default())
+    }
+
+    /// Creates a tenant with an idempotency key or as a dry run (see [`WriteOptions`]).
+    pub fn create_tenant_with(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        request: &CreateTenantRequest,
+        options: WriteOptions<'_>,
+    ) -> Result<Created, ApiError> {
         let (now, fresh) = inputs()?;
         let call = CreateCall {
             credentials: credentials(api_key, tenant_id),
             body: Body::Typed(request),
+            idempotency_key: options.idempotency_key,
         };
-        pollster::block_on(tenantry_core::create_tenant(
-            &self.policies,
-            &self.store,
-            call,
-            now,
-            fresh,
-        ))
+        let policies = &self.policies;
+        if options.dry_run {
+            let store = DryRun(&self.store);
+            pollster::block_on(tenantry_core::create_tenant(
+                policies, &store, call, now, fresh,
+            ))
+        } else {
+            pollster::block_on(tenantry_core::create_tenant(
+                policies,
+                &self.store,
+                call,
+                now,
+                fresh,
+            ))
+        }
     }
 
     /// Lists tenants, as `GET /v1/tenants`.
@@ -219,16 +250,41 @@ impl Tenantry {
         tenant_id: &str,
         request: &CreateApiKeyRequest,
     ) -> Result<CreatedKey, ApiError> {
+        self.create_api_key_with(api_key, tenant_id, request, WriteOptions::default())
+    }
+
+    /// Issues an API key with an idempotency key or as a dry run (see [`WriteOptions`]).
+    pub fn create_api_key_with(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        request: &CreateApiKeyRequest,
+        options: WriteOptions<'_>,
+    ) -> Result<CreatedKey, ApiError> {
         let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::create_api_key(
-            &self.policies,
-            &self.store,
-            credentials,
-            KeyBody::Typed(request),
-            now,
-            &fresh,
-        ))
+        let call = KeyCall {
+            credentials: credentials(api_key, tenant_id),
+            body: KeyBody::Typed(request),
+            idempotency_key: options.idempotency_key,
+        };
+        if options.dry_run {
+            let store = DryRun(&self.store);
+            pollster::block_on(tenantry_core::create_api_key(
+                &self.policies,
+                &store,
+                call,
+                now,
+                &fresh,
+            ))
+        } else {
+            pollster::block_on(tenantry_core::create_api_key(
+                &self.policies,
+                &self.store,
+                call,
+                now,
+                &fresh,
+            ))
+        }
     }
 
     /// Lists a tenant's API keys, as `GET /v1/api-keys`.
