@@ -379,16 +379,27 @@ impl Tenantry {
 
     /// Answers an HTTP-shaped request without any HTTP: what the server does, in process.
     pub fn handle(&self, request: HttpRequest<'_>) -> HttpResponse {
-        match (system::now(), system::fresh()) {
-            (Ok(now), Ok(fresh)) => pollster::block_on(tenantry_core::http::handle(
-                &self.policies,
-                &self.store,
-                request,
-                now,
-                fresh,
-            )),
-            (Err(e), _) | (_, Err(e)) => HttpResponse::from_error(&internal(e)),
+        match inputs() {
+            Ok((now, fresh)) => self.handle_at(request, now, fresh),
+            Err(error) => HttpResponse::from_error(&error),
         }
+    }
+
+    /// As [`Tenantry::handle`], at a given time and with given random values: a test's clock
+    /// (for example, to see an idempotency key expire after 24 hours).
+    pub fn handle_at(
+        &self,
+        request: HttpRequest<'_>,
+        now: tenantry_core::Timestamp,
+        fresh: tenantry_core::Fresh,
+    ) -> HttpResponse {
+        pollster::block_on(tenantry_core::http::handle(
+            &self.policies,
+            &self.store,
+            request,
+            now,
+            fresh,
+        ))
     }
 
     /// Creates the platform tenant and its first key; fails, changing nothing, if the database
