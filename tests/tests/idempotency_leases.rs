@@ -3,6 +3,11 @@
 //! claim, and a stored answer holds for 24 hours whatever the lease. (The worker's D1 runs the
 //! same SQL as SQLite; the edge conformance run covers it end to end.)
 
+#![expect(
+    clippy::panic,
+    reason = "a test reports a failed step by panicking, as assert! does"
+)]
+
 use tenantry_core::store::{
     IdempotencyClaim, IdempotencyRelease, IdempotentAnswer, StoredAnswer, TenantStore,
 };
