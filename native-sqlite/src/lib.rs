@@ -84,6 +84,20 @@ pub struct WriteOptions<'a> {
     pub dry_run: bool,
 }
 
+/// Runs a flow on the store, or for a dry run on a [`DryRun`] over it. The flows are generic
+/// over the store, so these are two instantiations of one expression, written once here.
+macro_rules! on_store {
+    ($tenantry:ident, $options:expr, |$store:ident| $flow:expr) => {
+        if $options.dry_run {
+            let $store = &DryRun(&$tenantry.store);
+            pollster::block_on($flow)
+        } else {
+            let $store = &$tenantry.store;
+            pollster::block_on($flow)
+        }
+    };
+}
+
 /// Tenantry on one SQLite connection: the in-process API.
 #[derive(Debug)]
 pub struct Tenantry {
@@ -142,21 +156,13 @@ impl Tenantry {
             body: Body::Typed(request),
             idempotency_key: options.idempotency_key,
         };
-        let policies = &self.policies;
-        if options.dry_run {
-            let store = DryRun(&self.store);
-            pollster::block_on(tenantry_core::create_tenant(
-                policies, &store, call, now, fresh,
-            ))
-        } else {
-            pollster::block_on(tenantry_core::create_tenant(
-                policies,
-                &self.store,
-                call,
-                now,
-                fresh,
-            ))
-        }
+        on_store!(self, options, |store| tenantry_core::create_tenant(
+            &self.policies,
+            store,
+            call,
+            now,
+            fresh
+        ))
     }
 
     /// Lists tenants, as `GET /v1/tenants`.
@@ -267,24 +273,13 @@ impl Tenantry {
             body: KeyBody::Typed(request),
             idempotency_key: options.idempotency_key,
         };
-        if options.dry_run {
-            let store = DryRun(&self.store);
-            pollster::block_on(tenantry_core::create_api_key(
-                &self.policies,
-                &store,
-                call,
-                now,
-                &fresh,
-            ))
-        } else {
-            pollster::block_on(tenantry_core::create_api_key(
-                &self.policies,
-                &self.store,
-                call,
-                now,
-                &fresh,
-            ))
-        }
+        on_store!(self, options, |store| tenantry_core::create_api_key(
+            &self.policies,
+            store,
+            call,
+            now,
+            &fresh
+        ))
     }
 
     /// Lists a tenant's API keys, as `GET /v1/api-keys`.
