@@ -194,30 +194,46 @@ pub async fn handle<S: TenantStore + ?Sized>(
         now,
         fresh,
     };
-    if takes_dry_run(route, request.method) {
-        match dry_run(request.query) {
-            Err(error) => return HttpResponse::from_error(&error),
-            Ok(true) => {
-                let mut response = call.dispatch(&DryRun(store), route, &path).await;
-                response.headers.push((DRY_RUN_HEADER, "true".to_owned()));
-                return response;
-            }
-            Ok(false) => {}
+    let Some(write) = Write::of(route, request.method) else {
+        return call.dispatch(store, route, &path).await;
+    };
+    let result = match dry_run(request.query) {
+        Ok(true) => {
+            let mut response = call
+                .write(&DryRun(store), write)
+                .await
+                .unwrap_or_else(|error| HttpResponse::from_error(&error));
+            response.headers.push((DRY_RUN_HEADER, "true".to_owned()));
+            return response;
         }
-    }
-    call.dispatch(store, route, &path).await
+        Ok(false) => call.write(store, write).await,
+        Err(error) => Err(error),
+    };
+    result.unwrap_or_else(|error| HttpResponse::from_error(&error))
 }
 
 /// The header on every answer of a dry run, errors included.
 pub const DRY_RUN_HEADER: &str = "Tenantry-Dry-Run";
 
-/// Whether a route and method take `?dry_run=`: the writes a client may want to try first.
-fn takes_dry_run(route: Option<Route>, method: &str) -> bool {
-    matches!(
-        (route, method),
-        (Some(Route::Tenants | Route::ApiKeys), "POST")
-            | (Some(Route::Tenant(_)), "PUT" | "DELETE")
-    )
+/// The writes that take `?dry_run=`: those a client may want to try first.
+#[derive(Debug, Clone, Copy)]
+enum Write {
+    CreateTenant,
+    UpdateTenant(Uuid),
+    DeleteTenant(Uuid),
+    CreateApiKey,
+}
+
+impl Write {
+    fn of(route: Option<Route>, method: &str) -> Option<Self> {
+        match (route?, method) {
+            (Route::Tenants, "POST") => Some(Self::CreateTenant),
+            (Route::Tenant(id), "PUT") => Some(Self::UpdateTenant(id)),
+            (Route::Tenant(id), "DELETE") => Some(Self::DeleteTenant(id)),
+            (Route::ApiKeys, "POST") => Some(Self::CreateApiKey),
+            _ => None,
+        }
+    }
 }
 
 /// The `dry_run` query parameter: `true` or `false` (the default); anything else is 400.
@@ -294,7 +310,22 @@ struct Call<'a> {
 }
 
 impl Call<'_> {
-    /// Answers the request on `store` (the real one, or a dry run's).
+    /// Answers one of the writes that take `?dry_run=` on `store` (the real one, or a dry
+    /// run's): only these are built for both, the other routes for the real store alone.
+    async fn write<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+        write: Write,
+    ) -> Result<HttpResponse, ApiError> {
+        match write {
+            Write::CreateTenant => self.create_tenant(store).await,
+            Write::UpdateTenant(id) => self.update_tenant(store, id).await,
+            Write::DeleteTenant(id) => self.delete_tenant(store, id).await,
+            Write::CreateApiKey => self.create_api_key(store).await,
+        }
+    }
+
+    /// Answers every other request.
     async fn dispatch<S: TenantStore + ?Sized>(
         &self,
         store: &S,
@@ -302,12 +333,8 @@ impl Call<'_> {
         path: &str,
     ) -> HttpResponse {
         let result = match (route, self.request.method) {
-            (Some(Route::Tenants), "POST") => self.create_tenant(store).await,
             (Some(Route::Tenants), "GET") => self.list_tenants(store).await,
             (Some(Route::Tenant(id)), "GET") => self.get_tenant(store, id).await,
-            (Some(Route::Tenant(id)), "PUT") => self.update_tenant(store, id).await,
-            (Some(Route::Tenant(id)), "DELETE") => self.delete_tenant(store, id).await,
-            (Some(Route::ApiKeys), "POST") => self.create_api_key(store).await,
             (Some(Route::ApiKeys), "GET") => self.list_api_keys(store).await,
             (Some(Route::ApiKey(id)), "GET") => self.get_api_key(store, id).await,
             (Some(Route::ApiKey(id)), "DELETE") => self.revoke_api_key(store, id).await,
