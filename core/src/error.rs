@@ -152,6 +152,17 @@ pub enum ApiError {
         /// The most bytes of names and values a request may have.
         max_bytes: usize,
     },
+    /// The `Idempotency-Key` header is not 1 to 255 printable ASCII characters.
+    #[error("header `Idempotency-Key` must be 1 to 255 printable ASCII characters")]
+    InvalidIdempotencyKey,
+    /// The idempotency key was used before with another request (method, path or body).
+    #[error(
+        "this `Idempotency-Key` was used with a different request; use a new key for a new request"
+    )]
+    IdempotencyKeyReused,
+    /// The first request with this idempotency key is still running; retry after it answered.
+    #[error("a request with this `Idempotency-Key` is still being processed; retry shortly")]
+    IdempotencyInFlight,
     /// Anything unexpected. The text is for the log, never for the caller.
     #[error("an internal error occurred; it has been logged")]
     Internal(String),
@@ -199,6 +210,9 @@ impl ApiError {
             Self::UriTooLong { .. } => (414, "uri_too_long"),
             Self::UnsupportedMediaType => (415, "unsupported_media_type"),
             Self::HeadersTooLarge { .. } => (431, "headers_too_large"),
+            Self::InvalidIdempotencyKey => (400, "invalid_idempotency_key"),
+            Self::IdempotencyKeyReused => (422, "idempotency_key_reused"),
+            Self::IdempotencyInFlight => (409, "idempotency_in_flight"),
             Self::Internal(_) => (500, "internal"),
         }
     }
@@ -292,7 +306,12 @@ impl ApiError {
             | Self::InviteExpired
             | Self::PreconditionFailed
             | Self::UnsupportedMediaType
+            | Self::IdempotencyKeyReused
+            | Self::IdempotencyInFlight
             | Self::Internal(_) => {}
+            Self::InvalidIdempotencyKey => {
+                details.insert("header".into(), Value::from("Idempotency-Key"));
+            }
         }
         ErrorBody {
             code,
@@ -399,6 +418,17 @@ mod tests {
             ),
             (ApiError::MasterTenant, 409, "conflict"),
             (ApiError::PreconditionFailed, 412, "precondition_failed"),
+            (
+                ApiError::InvalidIdempotencyKey,
+                400,
+                "invalid_idempotency_key",
+            ),
+            (
+                ApiError::IdempotencyKeyReused,
+                422,
+                "idempotency_key_reused",
+            ),
+            (ApiError::IdempotencyInFlight, 409, "idempotency_in_flight"),
         ];
         for (error, status, code) in table {
             assert_eq!(error.status_and_code(), (status, code), "{error:?}");

@@ -10,12 +10,14 @@ use crate::authz::{Permit, Policies, Principal};
 use crate::error::{ApiError, SlugConflict};
 use crate::event::{EventType, NewEvent};
 use crate::fields::CreateTenantRequest;
+use crate::http::TENANTS_PATH;
+use crate::idempotency::{self, Begun, Held};
 use crate::model::parse_hyphenated_uuid;
 use crate::model::{Fresh, Tenant, Timestamp};
 use crate::slug;
 use crate::store::{
-    AuditRecord, CreateReads, Invite, NewTenantRecord, OwnerUser, StoreError, StoredApiKey,
-    TenantStore,
+    AuditRecord, CreateReads, Invite, NewTenantRecord, OwnerUser, StoreError, StoredAnswer,
+    StoredApiKey, TenantStore,
 };
 use crate::validate::{self, MAX_BODY_BYTES, SlugChoice, ValidTenant};
 
@@ -61,13 +63,17 @@ impl std::fmt::Debug for Credentials<'_> {
     }
 }
 
-/// One create call: credentials, the body, and how long the owner's invite will stay valid.
+/// One create call: credentials, the body, the idempotency key if any, and how long the
+/// owner's invite will stay valid.
 #[derive(Debug, Clone, Copy)]
 pub struct CreateCall<'a> {
     /// The caller.
     pub credentials: Credentials<'a>,
     /// The body.
     pub body: Body<'a>,
+    /// The `Idempotency-Key` header: a retry with the same key and body answers the first
+    /// answer again and creates nothing.
+    pub idempotency_key: Option<&'a str>,
     /// The new invite's lifetime.
     pub invite_ttl: InviteTtl,
 }
@@ -114,13 +120,25 @@ impl InviteTtl {
     }
 }
 
+impl Body<'_> {
+    /// The body as JSON bytes, for the request's idempotency fingerprint.
+    fn json_bytes(&self) -> Vec<u8> {
+        match self {
+            Self::Json { bytes, .. } => bytes.to_vec(),
+            Self::Typed(request) => serde_json::to_vec(request).unwrap_or_default(),
+        }
+    }
+}
+
 /// A created tenant, and the invite token for whoever sends the invite.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Created {
     /// The tenant as the API returns it.
     pub tenant: Tenant,
     /// The invite's single-use token in hex; only its hash was stored. Hand it to a mailer.
-    pub invite_token: String,
+    /// `None` on the replay of an idempotent retry: the token was never stored (the
+    /// `invite.created` event of the first request carries it).
+    pub invite_token: Option<String>,
     /// When the invite expires.
     pub invite_expires_at: Timestamp,
     /// Cedar's errors for policies that failed to evaluate in the decision, for the log.
@@ -141,7 +159,8 @@ impl std::fmt::Debug for Created {
 }
 
 /// Creates a tenant: every check in the contract's order, then one atomic write. Two calls to
-/// the store in the common case: [`TenantStore::create_reads`], then the write.
+/// the store in the common case: [`TenantStore::create_reads`], then the write. With an
+/// idempotency key, the key is claimed once the caller is known, and a retry is answered from it.
 pub async fn create_tenant<S: TenantStore + ?Sized>(
     policies: &Policies,
     store: &S,
@@ -164,9 +183,58 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
         .await
         .map_err(internal)?;
     let principal = identify(&presented, found.key, call.credentials.tenant_id)?;
-    let valid = body?;
+    let once = idempotency::Request {
+        key: call.idempotency_key,
+        fingerprint: &|| idempotency::fingerprint("POST", TENANTS_PATH, &call.body.json_bytes()),
+        claim_id: fresh.audit_id,
+        now,
+    };
+    match idempotency::begin(store, &principal, once).await? {
+        Begun::Replay(answer) => {
+            let tenant: Tenant = idempotency::replayed(&answer)?;
+            Ok(Created {
+                invite_token: None,
+                invite_expires_at: tenant.created_at.plus_seconds(call.invite_ttl.seconds()),
+                policy_errors: Vec::new(),
+                tenant,
+            })
+        }
+        Begun::Run(held) => {
+            let read = Read {
+                principal,
+                body,
+                candidates,
+                used: folded(found.slugs_in_use),
+                invite_ttl: call.invite_ttl,
+            };
+            let result = create_held(policies, store, read, held.as_ref(), now, fresh).await;
+            idempotency::settle(store, held, result).await
+        }
+    }
+}
+
+/// What a create has read and checked before its decision.
+struct Read {
+    principal: Principal,
+    body: Result<ValidTenant, ApiError>,
+    /// The slugs the read asked about, and those of them in use (folded).
+    candidates: Vec<String>,
+    used: Vec<String>,
+    invite_ttl: InviteTtl,
+}
+
+/// The create itself, once any idempotency key is held; its answer goes into its write.
+async fn create_held<S: TenantStore + ?Sized>(
+    policies: &Policies,
+    store: &S,
+    read: Read,
+    held: Option<&Held>,
+    now: Timestamp,
+    fresh: Fresh,
+) -> Result<Created, ApiError> {
+    let valid = read.body?;
     let decision = Decision {
-        principal: &principal,
+        principal: &read.principal,
         action: Action::CreateTenant,
         resource: Resource::Platform,
         now,
@@ -183,15 +251,23 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
     // the next random suffix; a given one answers 409. The unique index decides: the read
     // above only steers the choice.
     let mut suffixes = fresh.slug_suffixes.iter();
-    let used = folded(found.slugs_in_use);
-    let mut slug = choose_slug(store, &valid.slug, candidates, &used, &mut suffixes).await?;
+    let mut slug = choose_slug(
+        store,
+        &valid.slug,
+        read.candidates,
+        &read.used,
+        &mut suffixes,
+    )
+    .await?;
     loop {
-        let record = new_tenant_record(&valid, &slug, &decision, &permit, &fresh, call.invite_ttl);
+        let mut record =
+            new_tenant_record(&valid, &slug, &decision, &permit, &fresh, read.invite_ttl);
+        record.idempotency = held.map(|held| held.answer(created_answer(&record.tenant), now));
         match store.insert_tenant(&record).await {
             Ok(()) => {
                 return Ok(Created {
                     tenant: record.tenant,
-                    invite_token: api_key::hex(&fresh.invite_token),
+                    invite_token: Some(api_key::hex(&fresh.invite_token)),
                     invite_expires_at: record.invite.expires_at,
                     policy_errors: permit.errors,
                 });
@@ -204,6 +280,9 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
                     return Err(slug_taken(store, asked, SlugConflict::InUse).await);
                 }
             },
+            // The claim was taken over (its lease ran out while this request ran): the other
+            // request answers for the key now.
+            Err(StoreError::Stale) if held.is_some() => return Err(ApiError::IdempotencyInFlight),
             Err(other) => return Err(internal(other)),
         }
     }
@@ -522,6 +601,16 @@ fn new_tenant_record(
         audit,
         events,
         tenant,
+        idempotency: None,
+    }
+}
+
+/// The answer of a create, as stored for an idempotent retry: what the HTTP handler sends.
+fn created_answer(tenant: &Tenant) -> StoredAnswer {
+    StoredAnswer {
+        status: 201,
+        body: serde_json::to_string(tenant).unwrap_or_default(),
+        location: Some(format!("{TENANTS_PATH}/{}", tenant.id)),
     }
 }
 
@@ -590,7 +679,7 @@ mod tests {
                 created_at: now,
                 updated_at: now,
             },
-            invite_token: "5ec7e7".repeat(8),
+            invite_token: Some("5ec7e7".repeat(8)),
             invite_expires_at: now,
             policy_errors: Vec::new(),
         };

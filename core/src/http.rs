@@ -10,11 +10,13 @@ use uuid::Uuid;
 
 use crate::authz::Policies;
 use crate::cursor::{PageRequest, limit_error};
+use crate::dry_run::DryRun;
 use crate::error::ApiError;
 use crate::event::{EventType, parse_id};
 use crate::events::{self, EventQuery};
 use crate::flow::{self, Body, CreateCall, Credentials, InviteTtl};
-use crate::keys::{self, KeyBody, KeyQuery};
+use crate::idempotency::IDEMPOTENCY_KEY_HEADER;
+use crate::keys::{self, KeyBody, KeyCall, KeyQuery};
 use crate::model::parse_hyphenated_uuid;
 use crate::model::{Fresh, Timestamp};
 use crate::store::TenantStore;
@@ -187,6 +189,7 @@ pub async fn handle<S: TenantStore + ?Sized>(
         return HttpResponse::from_error(&error);
     }
     let path = normalize_path(request.path);
+    let route = route(&path);
     let call = Call {
         policies,
         request: &request,
@@ -194,30 +197,58 @@ pub async fn handle<S: TenantStore + ?Sized>(
         fresh,
         invite_ttl,
     };
-    let result = match (route(&path), request.method) {
-        (Some(Route::Tenants), "POST") => call.create_tenant(store).await,
-        (Some(Route::Tenants), "GET") => call.list_tenants(store).await,
-        (Some(Route::Tenant(id)), "GET") => call.get_tenant(store, id).await,
-        (Some(Route::Tenant(id)), "PUT") => call.update_tenant(store, id).await,
-        (Some(Route::Tenant(id)), "DELETE") => call.delete_tenant(store, id).await,
-        (Some(Route::ApiKeys), "POST") => call.create_api_key(store).await,
-        (Some(Route::ApiKeys), "GET") => call.list_api_keys(store).await,
-        (Some(Route::ApiKey(id)), "GET") => call.get_api_key(store, id).await,
-        (Some(Route::ApiKey(id)), "DELETE") => call.revoke_api_key(store, id).await,
-        (Some(Route::Events), "GET") => call.list_events(store).await,
-        (Some(Route::AcceptInvite), "POST") => call.accept_invite(store).await,
-        (Some(Route::TenantInvite(id)), "POST") => call.resend_invite(store, id).await,
-        (Some(Route::Event(id)), "GET") => call.get_event(store, id).await,
-        (Some(Route::EventRetry(id)), "POST") => call.retry_event(store, id).await,
-        (Some(Route::Health), "GET" | "HEAD") => Ok(HttpResponse::ok(
-            200,
-            Vec::new(),
-            json!({"status": "ok"}).to_string(),
-        )),
-        (Some(known), method) => Err(not_allowed(method, known.allow())),
-        (None, _) => Err(ApiError::NotFound(path.into_owned())),
+    let Some(write) = Write::of(route, request.method) else {
+        return call.dispatch(store, route, &path).await;
+    };
+    let result = match dry_run(request.query) {
+        Ok(true) => {
+            let mut response = call
+                .write(&DryRun(store), write)
+                .await
+                .unwrap_or_else(|error| HttpResponse::from_error(&error));
+            response.headers.push((DRY_RUN_HEADER, "true".to_owned()));
+            return response;
+        }
+        Ok(false) => call.write(store, write).await,
+        Err(error) => Err(error),
     };
     result.unwrap_or_else(|error| HttpResponse::from_error(&error))
+}
+
+/// The header on every answer of a dry run, errors included.
+pub const DRY_RUN_HEADER: &str = "Tenantry-Dry-Run";
+
+/// The writes that take `?dry_run=`: those a client may want to try first.
+#[derive(Debug, Clone, Copy)]
+enum Write {
+    CreateTenant,
+    UpdateTenant(Uuid),
+    DeleteTenant(Uuid),
+    CreateApiKey,
+}
+
+impl Write {
+    fn of(route: Option<Route>, method: &str) -> Option<Self> {
+        match (route?, method) {
+            (Route::Tenants, "POST") => Some(Self::CreateTenant),
+            (Route::Tenant(id), "PUT") => Some(Self::UpdateTenant(id)),
+            (Route::Tenant(id), "DELETE") => Some(Self::DeleteTenant(id)),
+            (Route::ApiKeys, "POST") => Some(Self::CreateApiKey),
+            _ => None,
+        }
+    }
+}
+
+/// The `dry_run` query parameter: `true` or `false` (the default); anything else is 400.
+fn dry_run(query: &str) -> Result<bool, ApiError> {
+    match Query::parse(query, &["dry_run"])?.get("dry_run") {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ApiError::InvalidQuery {
+            parameter: "dry_run",
+            problem: "must be `true` or `false`",
+        }),
+    }
 }
 
 /// The API's routes; ids in paths are UUIDs in any letter case, anything else is no route.
@@ -287,18 +318,64 @@ struct Call<'a> {
 }
 
 impl Call<'_> {
+    /// Answers one of the writes that take `?dry_run=` on `store` (the real one, or a dry
+    /// run's): only these are built for both, the other routes for the real store alone.
+    async fn write<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+        write: Write,
+    ) -> Result<HttpResponse, ApiError> {
+        match write {
+            Write::CreateTenant => self.create_tenant(store).await,
+            Write::UpdateTenant(id) => self.update_tenant(store, id).await,
+            Write::DeleteTenant(id) => self.delete_tenant(store, id).await,
+            Write::CreateApiKey => self.create_api_key(store).await,
+        }
+    }
+
+    /// Answers every other request.
+    async fn dispatch<S: TenantStore + ?Sized>(
+        &self,
+        store: &S,
+        route: Option<Route>,
+        path: &str,
+    ) -> HttpResponse {
+        let result = match (route, self.request.method) {
+            (Some(Route::Tenants), "GET") => self.list_tenants(store).await,
+            (Some(Route::Tenant(id)), "GET") => self.get_tenant(store, id).await,
+            (Some(Route::ApiKeys), "GET") => self.list_api_keys(store).await,
+            (Some(Route::ApiKey(id)), "GET") => self.get_api_key(store, id).await,
+            (Some(Route::ApiKey(id)), "DELETE") => self.revoke_api_key(store, id).await,
+            (Some(Route::Events), "GET") => self.list_events(store).await,
+            (Some(Route::AcceptInvite), "POST") => self.accept_invite(store).await,
+            (Some(Route::TenantInvite(id)), "POST") => self.resend_invite(store, id).await,
+            (Some(Route::Event(id)), "GET") => self.get_event(store, id).await,
+            (Some(Route::EventRetry(id)), "POST") => self.retry_event(store, id).await,
+            (Some(Route::Health), "GET" | "HEAD") => Ok(HttpResponse::ok(
+                200,
+                Vec::new(),
+                json!({"status": "ok"}).to_string(),
+            )),
+            (Some(known), method) => Err(not_allowed(method, known.allow())),
+            (None, _) => Err(ApiError::NotFound(path.to_owned())),
+        };
+        result.unwrap_or_else(|error| HttpResponse::from_error(&error))
+    }
+
     async fn create_tenant<S: TenantStore + ?Sized>(
         &self,
         store: &S,
     ) -> Result<HttpResponse, ApiError> {
         let (key, tenant) = self.headers();
         let content_type = self.request.header("Content-Type");
+        let idempotency_key = self.request.header(IDEMPOTENCY_KEY_HEADER);
         let call = CreateCall {
             credentials: credentials(&key, &tenant),
             body: Body::Json {
                 content_type: content_type.as_deref(),
                 bytes: self.request.body,
             },
+            idempotency_key: idempotency_key.as_deref(),
             invite_ttl: self.invite_ttl,
         };
         let created =
@@ -396,19 +473,17 @@ impl Call<'_> {
     ) -> Result<HttpResponse, ApiError> {
         let (key, tenant) = self.headers();
         let content_type = self.request.header("Content-Type");
-        let body = KeyBody::Json {
-            content_type: content_type.as_deref(),
-            bytes: self.request.body,
+        let idempotency_key = self.request.header(IDEMPOTENCY_KEY_HEADER);
+        let call = KeyCall {
+            credentials: credentials(&key, &tenant),
+            body: KeyBody::Json {
+                content_type: content_type.as_deref(),
+                bytes: self.request.body,
+            },
+            idempotency_key: idempotency_key.as_deref(),
         };
-        let created = keys::create_api_key(
-            self.policies,
-            store,
-            credentials(&key, &tenant),
-            body,
-            self.now,
-            &self.fresh,
-        )
-        .await?;
+        let created =
+            keys::create_api_key(self.policies, store, call, self.now, &self.fresh).await?;
         let location = format!("{API_KEYS_PATH}/{}", created.key.id);
         json_response(201, vec![("Location", location)], &created)
     }

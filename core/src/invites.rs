@@ -258,11 +258,13 @@ mod tests {
                     tenant_id: Some(&boot.0.to_string()),
                 },
                 body: Body::Typed(&request),
+                idempotency_key: None,
                 invite_ttl: InviteTtl::default(),
             };
             let created = create_tenant(&policies, &store, call, now, fresh(1))
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
+            let token = created.invite_token.clone().unwrap_or_default();
             let body = |token: &str| format!("{{\"token\":\"{token}\"}}").into_bytes();
             let accept = |token: String, at: Timestamp| {
                 let store = &store;
@@ -279,7 +281,7 @@ mod tests {
             };
             let late = now.plus_seconds(InviteTtl::default().seconds());
             assert_eq!(
-                accept(created.invite_token.clone(), late).await,
+                accept(token.clone(), late).await,
                 Err(ApiError::InviteExpired)
             );
             assert_eq!(
@@ -287,14 +289,11 @@ mod tests {
                 Err(ApiError::UnknownInvite)
             );
             assert_eq!(accept("zz".into(), now).await, Err(ApiError::UnknownInvite));
-            let accepted = accept(created.invite_token.clone(), now)
+            let accepted = accept(token.clone(), now)
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(accepted.tenant_id, created.tenant.id);
-            assert_eq!(
-                accept(created.invite_token, now).await,
-                Err(ApiError::InviteUsed)
-            );
+            assert_eq!(accept(token, now).await, Err(ApiError::InviteUsed));
         });
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -14,10 +14,14 @@ use crate::cursor::{ListKind, Page, PageRequest};
 use crate::error::ApiError;
 use crate::event::{EventType, NewEvent};
 use crate::flow::{self, Credentials, Decision, decide, internal};
+use crate::http::API_KEYS_PATH;
+use crate::idempotency::{self, Begun, Held};
 use crate::model::parse_hyphenated_uuid;
 use crate::model::{Fresh, Timestamp};
 use crate::scope::Scope;
-use crate::store::{ApiKeyInfo, KeyIssue, KeyRevocation, NewApiKey, TenantStore};
+use crate::store::{
+    ApiKeyInfo, KeyIssue, KeyRevocation, NewApiKey, StoreError, StoredAnswer, TenantStore,
+};
 use crate::tenants::visible;
 use crate::validate::{self, MAX_NAME_CHARS, Problems, UNKNOWN_FIELD, plain_text};
 
@@ -49,14 +53,43 @@ pub enum KeyBody<'a> {
     Typed(&'a CreateApiKeyRequest),
 }
 
+impl KeyBody<'_> {
+    /// The body as JSON bytes, for the request's idempotency fingerprint.
+    fn json_bytes(&self) -> Vec<u8> {
+        match self {
+            Self::Json { bytes, .. } => bytes.to_vec(),
+            Self::Typed(request) => serde_json::json!({
+                "name": request.name,
+                "scopes": request.scopes,
+                "tenant_id": request.tenant_id,
+            })
+            .to_string()
+            .into_bytes(),
+        }
+    }
+}
+
+/// One key create call: the caller, the body, and the idempotency key, if any.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyCall<'a> {
+    /// The caller.
+    pub credentials: Credentials<'a>,
+    /// The body.
+    pub body: KeyBody<'a>,
+    /// The `Idempotency-Key` header: a retry with the same key and body answers the first
+    /// answer again (with `api_key` null) and issues nothing.
+    pub idempotency_key: Option<&'a str>,
+}
+
 /// A key just issued: the key object and, this once, its secret.
-#[derive(Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedKey {
     /// The key as lists show it.
     #[serde(flatten)]
     pub key: ApiKeyInfo,
-    /// The full key, shown this once.
-    pub api_key: String,
+    /// The full key, shown this once; `None` (JSON `null`) on the replay of an idempotent
+    /// retry, since the secret is never stored.
+    pub api_key: Option<String>,
 }
 
 /// Written by hand so that the key's secret never reaches a log.
@@ -79,17 +112,51 @@ pub struct KeyQuery {
     pub tenant_id: Option<Uuid>,
 }
 
-/// `POST /v1/api-keys`. Checks: the caller, the body, the tenant (404 unless the caller sees
-/// it), policy (403), no escalation (403 with `details.missing_scopes`).
+/// `POST /v1/api-keys`. Checks: the caller, the idempotency key (a retry answers again), the
+/// body, the tenant (404 unless the caller sees it), policy (403), no escalation (403 with
+/// `details.missing_scopes`).
 pub async fn create_api_key<S: TenantStore + ?Sized>(
     policies: &Policies,
     store: &S,
-    credentials: Credentials<'_>,
-    body: KeyBody<'_>,
+    call: KeyCall<'_>,
     now: Timestamp,
     fresh: &Fresh,
 ) -> Result<CreatedKey, ApiError> {
-    let principal = flow::caller(store, credentials).await?;
+    let principal = flow::caller(store, call.credentials).await?;
+    let once = idempotency::Request {
+        key: call.idempotency_key,
+        fingerprint: &|| idempotency::fingerprint("POST", API_KEYS_PATH, &call.body.json_bytes()),
+        claim_id: fresh.audit_id,
+        now,
+    };
+    match idempotency::begin(store, &principal, once).await? {
+        Begun::Replay(answer) => idempotency::replayed(&answer),
+        Begun::Run(held) => {
+            let result = issue_held(
+                policies,
+                store,
+                &principal,
+                call.body,
+                held.as_ref(),
+                now,
+                fresh,
+            )
+            .await;
+            idempotency::settle(store, held, result).await
+        }
+    }
+}
+
+/// The issue itself, once any idempotency key is held; its answer goes into its write.
+async fn issue_held<S: TenantStore + ?Sized>(
+    policies: &Policies,
+    store: &S,
+    principal: &Principal,
+    body: KeyBody<'_>,
+    held: Option<&Held>,
+    now: Timestamp,
+    fresh: &Fresh,
+) -> Result<CreatedKey, ApiError> {
     let ValidKey {
         name,
         scopes,
@@ -106,9 +173,9 @@ pub async fn create_api_key<S: TenantStore + ?Sized>(
         KeyBody::Typed(request) => check(request, Problems::default())?,
     };
     let tenant_id = tenant_id.unwrap_or(principal.tenant_id);
-    let target = target_tenant(store, &principal, tenant_id).await?;
+    let target = target_tenant(store, principal, tenant_id).await?;
     let decision = Decision {
-        principal: &principal,
+        principal,
         action: Action::CreateApiKey,
         resource: Resource::Tenant(target.as_ref()),
         now,
@@ -130,16 +197,33 @@ pub async fn create_api_key<S: TenantStore + ?Sized>(
         resource_id: Some(tenant_id),
         ..decision.audit("allow", permit.policies)
     };
+    // What a replay answers: the key object, never its secret.
+    let replay = CreatedKey {
+        key: key.info(),
+        api_key: None,
+    };
     let issue = KeyIssue {
         event: NewEvent::of_key(audit.id, EventType::ApiKeyCreated, &key.info(), now),
         audit,
         key,
+        idempotency: held.map(|held| {
+            let answer = StoredAnswer {
+                status: 201,
+                body: serde_json::to_string(&replay).unwrap_or_default(),
+                location: Some(format!("{API_KEYS_PATH}/{}", replay.key.id)),
+            };
+            held.answer(answer, now)
+        }),
     };
-    store.insert_api_key(&issue).await.map_err(internal)?;
-    Ok(CreatedKey {
-        key: issue.key.info(),
-        api_key: issued.plaintext,
-    })
+    match store.insert_api_key(&issue).await {
+        Ok(()) => Ok(CreatedKey {
+            api_key: Some(issued.plaintext),
+            ..replay
+        }),
+        // The claim was taken over (its lease ran out while this request ran).
+        Err(StoreError::Stale) if held.is_some() => Err(ApiError::IdempotencyInFlight),
+        Err(other) => Err(internal(other)),
+    }
 }
 
 /// `GET /v1/api-keys`: a page of one tenant's keys, revoked ones included, never a secret.
@@ -405,7 +489,7 @@ mod tests {
         let issued = IssuedKey::from_random_bytes([5; crate::KEY_RANDOM_BYTES]);
         let created = CreatedKey {
             key: NewApiKey::of(&issued, Uuid::nil(), "ci", Vec::new(), now).info(),
-            api_key: issued.plaintext.clone(),
+            api_key: Some(issued.plaintext.clone()),
         };
         assert!(!format!("{created:?}").contains(&issued.plaintext));
     }

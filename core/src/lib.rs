@@ -14,6 +14,7 @@ mod api_key;
 mod authz;
 mod cursor;
 mod delivery;
+mod dry_run;
 mod email;
 mod error;
 mod event;
@@ -21,6 +22,7 @@ mod events;
 mod fields;
 mod flow;
 pub mod http;
+mod idempotency;
 mod invite_mail;
 mod invites;
 mod json;
@@ -52,16 +54,21 @@ pub use delivery::{
     LEASE_SECONDS, Outcome, RetrySchedule, SecretError, WebhookRequest, WebhookSecret,
     after_attempt, check_endpoint, webhook_request,
 };
+pub use dry_run::DryRun;
 pub use error::{ApiError, ErrorBody, SlugConflict};
 pub use event::{EventInfo, EventType, NewEvent, parse_id as parse_event_id};
 pub use events::{EventQuery, get_event, list_events, retry_event};
 pub use fields::CreateTenantRequest;
 pub use flow::{Body, CreateCall, Created, Credentials, InviteTtl, create_tenant};
+pub use idempotency::{
+    IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_TTL_SECONDS, IDEMPOTENCY_LEASE_SECONDS,
+    MAX_IDEMPOTENCY_KEY_CHARS,
+};
 pub use invite_mail::{InviteLink, InviteMail, MailError, invite_mail};
 pub use invites::{Accepted, Resent, accept_invite, resend_invite};
 pub use keys::{
-    CreateApiKeyRequest, CreatedKey, KeyBody, KeyQuery, create_api_key, get_api_key, list_api_keys,
-    revoke_api_key,
+    CreateApiKeyRequest, CreatedKey, KeyBody, KeyCall, KeyQuery, create_api_key, get_api_key,
+    list_api_keys, revoke_api_key,
 };
 pub use memory_store::MemoryStore;
 pub use migrations::MIGRATIONS;

@@ -13,9 +13,10 @@ use crate::model::{Tenant, Timestamp};
 use crate::slug;
 use crate::store::{
     ApiKeyInfo, AuditRecord, EventFilter, EventRetry, FoundInvite, FoundKey, FoundOwner,
-    FoundTenant, Invite, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, MasterTenant,
-    NewApiKey, NewTenantRecord, StoreError, StoredApiKey, StoredTenant, TenantDeletion,
-    TenantStore, TenantUpdate,
+    FoundTenant, IdempotencyClaim, IdempotencyEntry, IdempotencyRelease, IdempotentAnswer, Invite,
+    InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, MasterTenant, NewApiKey,
+    NewTenantRecord, StoreError, StoredApiKey, StoredTenant, TenantDeletion, TenantStore,
+    TenantUpdate,
 };
 
 #[derive(Debug, Clone)]
@@ -62,6 +63,16 @@ struct State {
     /// The last sequence numbers given out; never reused, as the databases' counters.
     tenant_seq: i64,
     key_seq: i64,
+    /// Idempotency keys by caller's tenant and key, as the `idempotency_keys` table holds them.
+    idempotency: HashMap<(Uuid, String), IdempotencyRow>,
+}
+
+/// An idempotency key's row.
+#[derive(Debug, Clone)]
+struct IdempotencyRow {
+    entry: IdempotencyEntry,
+    lease_until: Timestamp,
+    expires_at: Timestamp,
 }
 
 impl State {
@@ -102,6 +113,38 @@ impl State {
             invite_token: event.invite_token.clone(),
             lease_until: None,
         });
+    }
+
+    /// Fails with [`StoreError::Stale`] unless the answer's claim still holds its key; checked
+    /// before a write changes anything, as the databases' precondition is.
+    fn require_claim(&self, answer: Option<&IdempotentAnswer>) -> Result<(), StoreError> {
+        let Some(answer) = answer else {
+            return Ok(());
+        };
+        match self
+            .idempotency
+            .get(&(answer.tenant_id, answer.key.clone()))
+        {
+            Some(row) if row.entry.claim_id == answer.claim_id && row.entry.answer.is_none() => {
+                Ok(())
+            }
+            _ => Err(StoreError::Stale),
+        }
+    }
+
+    /// Stores a claim's answer and sweeps the keys expired by then.
+    fn store_answer(&mut self, answer: Option<&IdempotentAnswer>) {
+        let Some(answer) = answer else {
+            return;
+        };
+        if let Some(row) = self
+            .idempotency
+            .get_mut(&(answer.tenant_id, answer.key.clone()))
+        {
+            row.entry.answer = Some(answer.answer.clone());
+        }
+        self.idempotency
+            .retain(|_, row| row.expires_at > answer.now);
     }
 
     fn require_version(&self, id: Uuid, version: i64) -> Result<(), StoreError> {
@@ -167,6 +210,11 @@ impl MemoryStore {
         self.lock().map(|s| s.records.clone()).unwrap_or_default()
     }
 
+    /// How many events the outbox holds.
+    pub fn event_count(&self) -> usize {
+        self.lock().map(|s| s.events.len()).unwrap_or_default()
+    }
+
     /// Every audit record written, in order.
     pub fn audit_log(&self) -> Vec<AuditRecord> {
         self.lock().map(|s| s.audit.clone()).unwrap_or_default()
@@ -210,7 +258,9 @@ impl TenantStore for MemoryStore {
 
     async fn insert_tenant(&self, record: &NewTenantRecord) -> Result<(), StoreError> {
         let mut state = self.lock()?;
+        state.require_claim(record.idempotency.as_ref())?;
         state.insert(record.tenant.clone())?;
+        state.store_answer(record.idempotency.as_ref());
         state.users.insert(record.owner.id, record.tenant.id);
         state.audit.push(record.audit.clone());
         for event in &record.events {
@@ -316,6 +366,8 @@ impl TenantStore for MemoryStore {
 
     async fn insert_api_key(&self, issue: &KeyIssue) -> Result<(), StoreError> {
         let mut state = self.lock()?;
+        state.require_claim(issue.idempotency.as_ref())?;
+        state.store_answer(issue.idempotency.as_ref());
         state.add_key(issue.key.clone(), false);
         state.audit.push(issue.audit.clone());
         state.add_event(&issue.event);
@@ -494,6 +546,47 @@ impl TenantStore for MemoryStore {
 
     async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError> {
         self.lock()?.audit.push(audit.clone());
+        Ok(())
+    }
+
+    async fn claim_idempotency_key(
+        &self,
+        claim: &IdempotencyClaim,
+    ) -> Result<IdempotencyEntry, StoreError> {
+        let mut state = self.lock()?;
+        let slot = (claim.tenant_id, claim.key.clone());
+        let lapsed = state.idempotency.get(&slot).is_none_or(|row| {
+            row.expires_at <= claim.now
+                || (row.entry.answer.is_none() && row.lease_until <= claim.now)
+        });
+        if lapsed {
+            let row = IdempotencyRow {
+                entry: IdempotencyEntry {
+                    fingerprint: claim.fingerprint.clone(),
+                    claim_id: claim.claim_id,
+                    answer: None,
+                },
+                lease_until: claim.lease_until,
+                expires_at: claim.expires_at,
+            };
+            state.idempotency.insert(slot.clone(), row);
+        }
+        Ok(state.idempotency[&slot].entry.clone())
+    }
+
+    async fn release_idempotency_key(
+        &self,
+        release: &IdempotencyRelease,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        let slot = (release.tenant_id, release.key.clone());
+        if state
+            .idempotency
+            .get(&slot)
+            .is_some_and(|row| row.entry.claim_id == release.claim_id && row.entry.answer.is_none())
+        {
+            state.idempotency.remove(&slot);
+        }
         Ok(())
     }
 }

@@ -116,6 +116,8 @@ pub struct NewTenantRecord {
     pub audit: AuditRecord,
     /// Its events: `tenant.created`, then `invite.created`.
     pub events: [NewEvent; 2],
+    /// The answer to store under the request's idempotency key, if it sent one.
+    pub idempotency: Option<IdempotentAnswer>,
 }
 
 /// A stored API key row to insert.
@@ -249,6 +251,78 @@ pub struct KeyIssue {
     pub audit: AuditRecord,
     /// Its event.
     pub event: NewEvent,
+    /// The answer to store under the request's idempotency key, if it sent one.
+    pub idempotency: Option<IdempotentAnswer>,
+}
+
+/// A request's claim on an idempotency key, written before the request does its work. The
+/// store writes it unless the key is held: by a row whose answer is stored, or whose lease
+/// still runs; a row past `expires_at`, or whose lease ran out with no answer, is replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyClaim {
+    /// The caller's tenant: keys are scoped to it.
+    pub tenant_id: Uuid,
+    /// The key as the caller sent it.
+    pub key: String,
+    /// Hex SHA-256 of the request (method, path, canonical JSON body).
+    pub fingerprint: String,
+    /// Who claims: the request's audit id.
+    pub claim_id: Uuid,
+    /// The time of the claim.
+    pub now: Timestamp,
+    /// Until when the claim holds without an answer.
+    pub lease_until: Timestamp,
+    /// When the key is forgotten.
+    pub expires_at: Timestamp,
+}
+
+/// An idempotency key's row as the store holds it after a claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyEntry {
+    /// The fingerprint of the request that holds it.
+    pub fingerprint: String,
+    /// The request that holds it (the claim's own id when the claim won).
+    pub claim_id: Uuid,
+    /// The stored answer; `None` while that request runs.
+    pub answer: Option<StoredAnswer>,
+}
+
+/// A response as stored for replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAnswer {
+    /// The status code.
+    pub status: u16,
+    /// The JSON body (never a secret).
+    pub body: String,
+    /// The `Location` header, if it had one.
+    pub location: Option<String>,
+}
+
+/// The answer of a claimed key, written in the same atomic write as what the request created;
+/// the write fails with [`StoreError::Stale`] unless the claim is still the key's holder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotentAnswer {
+    /// The caller's tenant.
+    pub tenant_id: Uuid,
+    /// The key.
+    pub key: String,
+    /// The claim that must still hold it.
+    pub claim_id: Uuid,
+    /// The answer.
+    pub answer: StoredAnswer,
+    /// The time of the write: rows expired by then are swept in the same write.
+    pub now: Timestamp,
+}
+
+/// A claim given up without an answer (the request failed): the key is free again at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRelease {
+    /// The caller's tenant.
+    pub tenant_id: Uuid,
+    /// The key.
+    pub key: String,
+    /// The claim; a row held by another claim is left alone.
+    pub claim_id: Uuid,
 }
 
 /// A key's revocation, with its audit record.
@@ -512,4 +586,15 @@ pub trait TenantStore {
 
     /// Writes the audit record of a denied attempt.
     async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError>;
+
+    /// Claims an idempotency key (see [`IdempotencyClaim`]) in one atomic step and answers the
+    /// key's row as it is afterwards: the claim's own if it won, the holder's otherwise.
+    async fn claim_idempotency_key(
+        &self,
+        claim: &IdempotencyClaim,
+    ) -> Result<IdempotencyEntry, StoreError>;
+
+    /// Deletes a claim that has no answer, if it still holds its key.
+    async fn release_idempotency_key(&self, release: &IdempotencyRelease)
+    -> Result<(), StoreError>;
 }

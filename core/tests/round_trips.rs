@@ -13,9 +13,9 @@ use tenantry_core::admin::{self, BOOTSTRAP_RANDOM_BYTES};
 use tenantry_core::http::{HttpRequest, handle};
 use tenantry_core::store::{
     ApiKeyInfo, AuditRecord, CreateFound, CreateReads, EventFilter, EventRetry, FoundInvite,
-    FoundKey, FoundOwner, FoundTenant, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation,
-    NewApiKey, NewTenantRecord, StoreError, StoredApiKey, TenantDeletion, TenantStore,
-    TenantUpdate,
+    FoundKey, FoundOwner, FoundTenant, IdempotencyClaim, IdempotencyEntry, IdempotencyRelease,
+    InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, NewApiKey, NewTenantRecord,
+    StoreError, StoredApiKey, TenantDeletion, TenantStore, TenantUpdate,
 };
 use tenantry_core::{
     Attempted, DueEvent, EventInfo, FRESH_RANDOM_BYTES, Fresh, IssuedKey, KEY_RANDOM_BYTES, Tenant,
@@ -76,6 +76,8 @@ impl TenantStore for CountingStore {
         fn owner(&self, user_id: Uuid) -> Option<FoundOwner>;
         fn renew_invite(&self, renewal: &InviteRenewal) -> ();
         fn retry_event(&self, retry: &EventRetry) -> ();
+        fn claim_idempotency_key(&self, claim: &IdempotencyClaim) -> IdempotencyEntry;
+        fn release_idempotency_key(&self, release: &IdempotencyRelease) -> ();
         fn claim_due_events(&self, now: Timestamp, until: Timestamp, limit: u32) -> Vec<DueEvent>;
         fn record_attempts(&self, attempts: &[Attempted], mailer: bool) -> ();
         fn prune_events(&self, cutoff: Timestamp) -> u64;

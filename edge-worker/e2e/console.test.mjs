@@ -139,10 +139,17 @@ test("the new-tenant form previews with core's WASM, creates, and offers free sl
   await page.getByLabel("Email").fill("Ann@ACME.test");
   await page.getByLabel("Full name").fill("Ann Example");
   await page.locator("#verdict").getByText("201 Created").waitFor();
+  // The server's dry run: the slug is free, and nothing was created by asking.
+  await page.locator("#server-verdict").getByText("201 Created").waitFor();
+  assert.match(await page.textContent("#server-verdict"), new RegExp(`acme-${run}`));
+  const before = await apiCall("GET", `/v1/tenants?slug=acme-${run}`);
+  assert.deepEqual(before.body.data, [], "a dry run created the tenant");
   await accessible("new tenant");
   await screenshot("new-tenant");
   await page.getByRole("button", { name: "Create tenant" }).click();
   await page.locator("#result-status").getByText("201 Created").waitFor();
+  // Asked again, the server now knows the slug is taken, before anyone presses Create.
+  await page.locator("#server-verdict").getByText("409 slug_taken").waitFor();
   await page.getByRole("button", { name: "Create tenant" }).click();
   await page.locator("#result-status").getByText("409").waitFor();
   const suggestions = await page.locator("#result .suggestions button").allTextContents();

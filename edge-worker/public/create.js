@@ -1,6 +1,8 @@
 // The new-tenant view: every keystroke asks the WASM build of tenantry-core (the same validation
-// and Cedar policies the API runs) what POST /v1/tenants would answer; "Create tenant" asks the
-// API itself. No rule is written here: this file only reads the form and shows answers.
+// and Cedar policies the API runs) what POST /v1/tenants would answer, and, a moment after the
+// typing stops, the server itself with a dry run (`?dry_run=true`: every check, nothing written),
+// which alone knows whether the slug is free; "Create tenant" asks the API for real. No rule is
+// written here: this file only reads the form and shows answers.
 import { requestFields, validateDraft, previewDecision } from "./pkg/tenantry_core.js";
 import { $, api, el, errorView, focusFirstError, list, session, unreachable } from "./ui.js";
 
@@ -13,6 +15,11 @@ let REQUIRED = new Set(FIELDS.filter((id) => $(id).required));
 // wants a form full of "is required" before typing a letter.
 const touched = new Set();
 let previewReady = false;
+/** How long typing must pause before the server is asked, so a word is one request, not five. */
+const DRY_RUN_DELAY_MS = 300;
+let dryRunTimer = null;
+/** Numbers the dry runs, so that a late answer to an older draft never overwrites a newer one. */
+let dryRunsSent = 0;
 
 /** The body exactly as Create will send it: required fields as typed, empty optional ones left out. */
 function draft() {
@@ -45,7 +52,43 @@ function labelOf(field) {
   return $(field).labels[0].firstChild.textContent.trim();
 }
 
+/** Asks the server, a moment after the last change, what creating this draft would answer. */
+function scheduleDryRun() {
+  clearTimeout(dryRunTimer);
+  if (!session.apiKey) {
+    showServerVerdict("muted", "Sign in to ask the server.");
+    return;
+  }
+  dryRunTimer = setTimeout(dryRun, DRY_RUN_DELAY_MS);
+}
+
+async function dryRun() {
+  const sent = ++dryRunsSent;
+  showServerVerdict("muted", "Asking the server…");
+  let answer;
+  try {
+    answer = await api("POST", "/v1/tenants?dry_run=true", { body: draft() });
+  } catch (error) {
+    if (sent === dryRunsSent) showServerVerdict("bad", `Could not reach the API: ${error.message ?? error}`);
+    return;
+  }
+  if (sent !== dryRunsSent) return;
+  const { response, body } = answer;
+  if (response.ok) {
+    showServerVerdict("good", `${response.status} Created: the slug `, el("code", {}, body.slug), " is free and the policies allow it");
+  } else {
+    showServerVerdict("bad", `${response.status} ${body?.code ?? "error"}: ${body?.message ?? ""}`);
+  }
+}
+
+function showServerVerdict(kind, ...parts) {
+  const verdict = $("server-verdict");
+  verdict.className = `verdict ${kind}`;
+  verdict.replaceChildren(...parts);
+}
+
 function update() {
+  scheduleDryRun();
   if (!previewReady) return;
   let preview, decision;
   try {
@@ -108,6 +151,8 @@ async function create(event) {
   try {
     const { response, body } = await api("POST", "/v1/tenants", { body: draft() });
     result.replaceChildren(...(response.ok ? created(response, body) : failed(response, body)));
+    // What a second Create would answer has changed (the slug is taken now).
+    scheduleDryRun();
   } catch (error) {
     result.replaceChildren(unreachable(error));
   } finally {

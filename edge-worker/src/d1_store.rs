@@ -4,8 +4,9 @@ use serde::de::DeserializeOwned;
 use tenantry_core::sql::{self, Row, SqlStatement, SqlValue};
 use tenantry_core::store::{
     ApiKeyInfo, AuditRecord, CreateFound, CreateReads, EventFilter, EventRetry, FoundInvite,
-    FoundKey, FoundOwner, FoundTenant, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation,
-    NewTenantRecord, StoredApiKey, TenantDeletion, TenantUpdate,
+    FoundKey, FoundOwner, FoundTenant, IdempotencyClaim, IdempotencyEntry, IdempotencyRelease,
+    InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, NewTenantRecord, StoredApiKey,
+    TenantDeletion, TenantUpdate,
 };
 use tenantry_core::store::{StoreError, TenantStore};
 use tenantry_core::{Attempted, DueEvent, EventInfo, Tenant, Timestamp};
@@ -221,6 +222,22 @@ impl TenantStore for D1Store {
 
     async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError> {
         self.batch(&[sql::audit_denial(audit)]).await
+    }
+
+    async fn claim_idempotency_key(
+        &self,
+        claim: &IdempotencyClaim,
+    ) -> Result<IdempotencyEntry, StoreError> {
+        // One statement (an upsert that returns the row): D1 runs it atomically, one round trip.
+        let rows: Vec<Row> = self.rows(&sql::claim_idempotency_key(claim)).await?;
+        sql::claimed_idempotency_key(&rows)
+    }
+
+    async fn release_idempotency_key(
+        &self,
+        release: &IdempotencyRelease,
+    ) -> Result<(), StoreError> {
+        self.batch(&[sql::release_idempotency_key(release)]).await
     }
 }
 

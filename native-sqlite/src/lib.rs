@@ -37,8 +37,9 @@ use tenantry_core::sql;
 use tenantry_core::store::ApiKeyInfo;
 use tenantry_core::{
     ApiError, Body, CreateApiKeyRequest, CreateCall, CreateTenantRequest, Created, CreatedKey,
-    Credentials, EventInfo, EventQuery, InviteTtl, KeyBody, KeyQuery, Page, Policies, PolicyError,
-    Tenant, TenantQuery, UpdateBody, UpdateCall, UpdateTenantRequest, Versioned,
+    Credentials, DryRun, EventInfo, EventQuery, InviteTtl, KeyBody, KeyCall, KeyQuery, Page,
+    Policies, PolicyError, Tenant, TenantQuery, UpdateBody, UpdateCall, UpdateTenantRequest,
+    Versioned,
 };
 use uuid::Uuid;
 
@@ -71,6 +72,31 @@ impl From<tenantry_core::store::StoreError> for NativeError {
     fn from(error: tenantry_core::store::StoreError) -> Self {
         Self::Database(error.to_string())
     }
+}
+
+/// How a create of the in-process API runs: with an idempotency key, as a dry run, or plainly
+/// (the default), as the `Idempotency-Key` header and `?dry_run=true` ask over HTTP.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteOptions<'a> {
+    /// A retry with the same key and the same request answers the first answer again (a key's
+    /// secret and an invite's token as `None`) and creates nothing. Kept 24 hours.
+    pub idempotency_key: Option<&'a str>,
+    /// Runs every check and answers what the call would, writing nothing.
+    pub dry_run: bool,
+}
+
+/// Runs a flow on the store, or for a dry run on a [`DryRun`] over it. The flows are generic
+/// over the store, so these are two instantiations of one expression, written once here.
+macro_rules! on_store {
+    ($tenantry:ident, $options:expr, |$store:ident| $flow:expr) => {
+        if $options.dry_run {
+            let $store = &DryRun(&$tenantry.store);
+            pollster::block_on($flow)
+        } else {
+            let $store = &$tenantry.store;
+            pollster::block_on($flow)
+        }
+    };
 }
 
 /// Tenantry on one SQLite connection: the in-process API.
@@ -128,18 +154,30 @@ impl Tenantry {
         tenant_id: &str,
         request: &CreateTenantRequest,
     ) -> Result<Created, ApiError> {
+        self.create_tenant_with(api_key, tenant_id, request, WriteOptions::default())
+    }
+
+    /// Creates a tenant with an idempotency key or as a dry run (see [`WriteOptions`]).
+    pub fn create_tenant_with(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        request: &CreateTenantRequest,
+        options: WriteOptions<'_>,
+    ) -> Result<Created, ApiError> {
         let (now, fresh) = inputs()?;
         let call = CreateCall {
             credentials: credentials(api_key, tenant_id),
             body: Body::Typed(request),
+            idempotency_key: options.idempotency_key,
             invite_ttl: self.invite_ttl,
         };
-        pollster::block_on(tenantry_core::create_tenant(
+        on_store!(self, options, |store| tenantry_core::create_tenant(
             &self.policies,
-            &self.store,
+            store,
             call,
             now,
-            fresh,
+            fresh
         ))
     }
 
@@ -234,15 +272,29 @@ impl Tenantry {
         tenant_id: &str,
         request: &CreateApiKeyRequest,
     ) -> Result<CreatedKey, ApiError> {
+        self.create_api_key_with(api_key, tenant_id, request, WriteOptions::default())
+    }
+
+    /// Issues an API key with an idempotency key or as a dry run (see [`WriteOptions`]).
+    pub fn create_api_key_with(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        request: &CreateApiKeyRequest,
+        options: WriteOptions<'_>,
+    ) -> Result<CreatedKey, ApiError> {
         let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::create_api_key(
+        let call = KeyCall {
+            credentials: credentials(api_key, tenant_id),
+            body: KeyBody::Typed(request),
+            idempotency_key: options.idempotency_key,
+        };
+        on_store!(self, options, |store| tenantry_core::create_api_key(
             &self.policies,
-            &self.store,
-            credentials,
-            KeyBody::Typed(request),
+            store,
+            call,
             now,
-            &fresh,
+            &fresh
         ))
     }
 
@@ -357,17 +409,28 @@ impl Tenantry {
 
     /// Answers an HTTP-shaped request without any HTTP: what the server does, in process.
     pub fn handle(&self, request: HttpRequest<'_>) -> HttpResponse {
-        match (system::now(), system::fresh()) {
-            (Ok(now), Ok(fresh)) => pollster::block_on(tenantry_core::http::handle(
-                &self.policies,
-                &self.store,
-                request,
-                now,
-                fresh,
-                self.invite_ttl,
-            )),
-            (Err(e), _) | (_, Err(e)) => HttpResponse::from_error(&internal(e)),
+        match inputs() {
+            Ok((now, fresh)) => self.handle_at(request, now, fresh),
+            Err(error) => HttpResponse::from_error(&error),
         }
+    }
+
+    /// As [`Tenantry::handle`], at a given time and with given random values: a test's clock
+    /// (for example, to see an idempotency key expire after 24 hours).
+    pub fn handle_at(
+        &self,
+        request: HttpRequest<'_>,
+        now: tenantry_core::Timestamp,
+        fresh: tenantry_core::Fresh,
+    ) -> HttpResponse {
+        pollster::block_on(tenantry_core::http::handle(
+            &self.policies,
+            &self.store,
+            request,
+            now,
+            fresh,
+            self.invite_ttl,
+        ))
     }
 
     /// Creates the platform tenant and its first key; fails, changing nothing, if the database

@@ -9,8 +9,9 @@ use tenantry_core::admin::{AdminError, Change};
 use tenantry_core::sql::{self, Row, SqlStatement, SqlValue};
 use tenantry_core::store::{
     ApiKeyInfo, AuditRecord, EventFilter, EventRetry, FoundInvite, FoundKey, FoundOwner,
-    FoundTenant, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation, NewTenantRecord,
-    StoreError, StoredApiKey, TenantDeletion, TenantStore, TenantUpdate,
+    FoundTenant, IdempotencyClaim, IdempotencyEntry, IdempotencyRelease, InviteAcceptance,
+    InviteRenewal, KeyIssue, KeyRevocation, NewTenantRecord, StoreError, StoredApiKey,
+    TenantDeletion, TenantStore, TenantUpdate,
 };
 use tenantry_core::{Attempted, DueEvent, EventInfo, Tenant, Timestamp};
 use uuid::Uuid;
@@ -377,6 +378,26 @@ impl TenantStore for SqliteStore {
 
     async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError> {
         self.execute_atomically(&[sql::audit_denial(audit)])
+    }
+
+    async fn claim_idempotency_key(
+        &self,
+        claim: &IdempotencyClaim,
+    ) -> Result<IdempotencyEntry, StoreError> {
+        // One statement (an upsert that returns the row), so it is atomic on its own; it is a
+        // write, so it queues at the gate as others do.
+        let _turn = self
+            .gate
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        sql::claimed_idempotency_key(&self.rows(&sql::claim_idempotency_key(claim))?)
+    }
+
+    async fn release_idempotency_key(
+        &self,
+        release: &IdempotencyRelease,
+    ) -> Result<(), StoreError> {
+        self.execute_atomically(&[sql::release_idempotency_key(release)])
     }
 }
 

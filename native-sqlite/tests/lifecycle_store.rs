@@ -161,3 +161,69 @@ fn the_store_refuses_a_write_computed_from_an_old_version_whole() {
         0
     );
 }
+
+#[test]
+fn the_in_process_creates_take_an_idempotency_key_and_a_dry_run() {
+    use tenantry_native::WriteOptions;
+    let tenantry = Tenantry::open_in_memory().unwrap();
+    let master = tenantry.init().unwrap();
+    let platform = master.tenant_id.to_string();
+    let request = CreateTenantRequest {
+        name: "Once".into(),
+        owner_email: "o@once.test".into(),
+        owner_name: "O".into(),
+        ..Default::default()
+    };
+    let dry = WriteOptions {
+        dry_run: true,
+        ..Default::default()
+    };
+    let would = tenantry
+        .create_tenant_with(&master.api_key, &platform, &request, dry)
+        .unwrap();
+    assert_eq!(would.tenant.slug, "once");
+    assert_eq!(count(&tenantry, "SELECT count(*) FROM tenants"), 1);
+    let once = WriteOptions {
+        idempotency_key: Some("once-1"),
+        ..Default::default()
+    };
+    let first = tenantry
+        .create_tenant_with(&master.api_key, &platform, &request, once)
+        .unwrap();
+    assert!(first.invite_token.is_some());
+    let again = tenantry
+        .create_tenant_with(&master.api_key, &platform, &request, once)
+        .unwrap();
+    assert_eq!(again.tenant, first.tenant);
+    assert_eq!(again.invite_token, None, "the token is never stored");
+    assert_eq!(again.invite_expires_at, first.invite_expires_at);
+    assert_eq!(count(&tenantry, "SELECT count(*) FROM tenants"), 2);
+    let other = CreateTenantRequest {
+        name: "Another".into(),
+        ..request
+    };
+    assert_eq!(
+        tenantry
+            .create_tenant_with(&master.api_key, &platform, &other, once)
+            .map(|c| c.tenant.id),
+        Err(ApiError::IdempotencyKeyReused)
+    );
+
+    let key = tenantry_core::CreateApiKeyRequest {
+        name: "ci".into(),
+        scopes: vec!["tenants:read".into()],
+        tenant_id: None,
+    };
+    let once = WriteOptions {
+        idempotency_key: Some("key-1"),
+        ..Default::default()
+    };
+    let issued = tenantry
+        .create_api_key_with(&master.api_key, &platform, &key, once)
+        .unwrap();
+    let replayed = tenantry
+        .create_api_key_with(&master.api_key, &platform, &key, once)
+        .unwrap();
+    assert_eq!((replayed.key, replayed.api_key), (issued.key, None));
+    assert_eq!(count(&tenantry, "SELECT count(*) FROM api_keys"), 2);
+}

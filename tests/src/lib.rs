@@ -19,6 +19,8 @@ pub mod lifecycle;
 pub mod outbox;
 pub mod race;
 pub mod receivers;
+/// Safe retries (`Idempotency-Key`) and dry runs (`?dry_run=true`).
+pub mod retries;
 pub mod runner;
 pub mod targets;
 
@@ -85,6 +87,20 @@ pub const COUNT_ROWS_SQL: &str = "SELECT \
     (SELECT count(*) FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE t.slug = ?1), \
     (SELECT count(*) FROM invites i JOIN tenants t ON t.id = i.tenant_id WHERE t.slug = ?1)";
 
+/// Totals of the rows a change writes beside what it changes: its events and audit records
+/// (a refused attempt's included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteCounts {
+    /// Events in the outbox.
+    pub events: i64,
+    /// Audit records.
+    pub audit: i64,
+}
+
+/// The SQL that counts events and audit records.
+pub const COUNT_WRITES_SQL: &str =
+    "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM audit_log)";
+
 /// One way into Tenantry.
 pub trait Target: Sync {
     /// A short name for reports, e.g. `in-process`.
@@ -99,4 +115,12 @@ pub trait Target: Sync {
     fn revoke_key(&self, key_id: uuid::Uuid);
     /// Counts the rows of the tenant with a slug.
     fn count_rows(&self, slug: &str) -> RowCounts;
+    /// Counts all events and audit records.
+    fn count_writes(&self) -> WriteCounts;
+    /// Moves the target's clock `seconds` ahead, if its clock is the test's (core and the
+    /// in-process API); `false` for a server, which reads the real clock.
+    fn advance_clock(&self, seconds: i64) -> bool {
+        let _ = seconds;
+        false
+    }
 }

@@ -50,6 +50,7 @@ fn create<S: TenantStore>(store: &S, master: &(Uuid, String), name: &str, now: T
             tenant_id: Some(&tenant_id),
         },
         body: Body::Typed(&request),
+        idempotency_key: None,
         invite_ttl: InviteTtl::default(),
     };
     // Distinct ids for each tenant and each of its rows: a small generator seeded by the name.

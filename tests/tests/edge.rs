@@ -16,4 +16,5 @@ fn every_case_then_the_races_on_the_edge_worker() {
     // The same 1,000 tenants to page as natively: local workerd creates them in seconds.
     tenantry_conformance::lifecycle::run_all(&target, &fixture, 1000);
     tenantry_conformance::events::run_all(&target, &fixture);
+    tenantry_conformance::retries::run_all(&target, &fixture);
 }

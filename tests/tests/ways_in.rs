@@ -3,6 +3,7 @@
 
 use tenantry_conformance::fixture::Fixture;
 use tenantry_conformance::race::{many_of_one_name, race_for_one_derived_slug, race_for_one_slug};
+use tenantry_conformance::retries;
 use tenantry_conformance::runner::run_all;
 use tenantry_conformance::targets::in_process::InProcessTarget;
 use tenantry_conformance::targets::memory::MemoryTarget;
@@ -87,4 +88,26 @@ fn the_lifecycle_and_its_events_over_http() {
     let fixture = Fixture::set_up(&target);
     tenantry_conformance::lifecycle::run_all(&target, &fixture, 1000);
     tenantry_conformance::events::run_all(&target, &fixture);
+}
+
+#[test]
+fn retries_and_dry_runs_on_the_memory_store() {
+    let target = MemoryTarget::new();
+    let fixture = Fixture::set_up(&target);
+    retries::run_all(&target, &fixture);
+    retries::keys_expire_after_a_day(&target, &fixture);
+}
+
+#[test]
+fn retries_and_dry_runs_in_process() {
+    let target = InProcessTarget::new();
+    let fixture = Fixture::set_up(&target);
+    retries::run_all(&target, &fixture);
+    retries::keys_expire_after_a_day(&target, &fixture);
+}
+
+#[test]
+fn retries_and_dry_runs_over_http() {
+    let target = native_http::start();
+    retries::run_all(&target, &Fixture::set_up(&target));
 }

@@ -10,14 +10,15 @@ use crate::delivery::Attempted;
 use crate::event::NewEvent;
 use crate::model::{Tenant, Timestamp};
 use crate::store::{
-    AuditRecord, CreateReads, EventFilter, EventRetry, Invite, InviteAcceptance, InviteRenewal,
-    KeyIssue, KeyRevocation, MasterTenant, NewApiKey, NewTenantRecord, OwnerUser, TenantDeletion,
-    TenantUpdate,
+    AuditRecord, CreateReads, EventFilter, EventRetry, IdempotencyClaim, IdempotencyRelease,
+    IdempotentAnswer, Invite, InviteAcceptance, InviteRenewal, KeyIssue, KeyRevocation,
+    MasterTenant, NewApiKey, NewTenantRecord, OwnerUser, TenantDeletion, TenantUpdate,
 };
 
 pub use rows::{
-    Row, claimed_events, found_api_key, found_create_reads, found_event, found_invite,
-    found_key_info, found_owner, found_tenant, listed_events, listed_keys, listed_tenants,
+    Row, claimed_events, claimed_idempotency_key, found_api_key, found_create_reads, found_event,
+    found_invite, found_key_info, found_owner, found_tenant, listed_events, listed_keys,
+    listed_tenants,
 };
 
 /// A value bound to a statement parameter.
@@ -334,6 +335,54 @@ const INSERT_REVOCATION_EVENT: &str = "INSERT INTO events (id, type, tenant_id, 
 pub const REVOKE_API_KEY: &str =
     "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";
 
+/// Whether the idempotency key's row may be claimed anew at `?7`: its 24 hours are over, or its
+/// lease ran out with no answer (the request that held it died). Inside the upsert's `SET`,
+/// where every column reads as it was before the update.
+macro_rules! lapsed {
+    () => {
+        "(expires_at <= ?7 OR (status IS NULL AND lease_until <= ?7))"
+    };
+}
+
+/// Claims an idempotency key: a new row, or a lapsed one replaced, or else the holder's row
+/// left as it is; in every case it answers the row as it is afterwards (fingerprint, claim_id,
+/// status, body, location), so one statement decides the race. Parameters: tenant_id, key,
+/// fingerprint, claim_id, lease_until, expires_at, now.
+pub const CLAIM_IDEMPOTENCY_KEY: &str = concat!(
+    "INSERT INTO idempotency_keys (tenant_id, key, fingerprint, claim_id, lease_until, \
+     expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (tenant_id, key) DO UPDATE SET \
+     fingerprint = CASE WHEN ",
+    lapsed!(),
+    " THEN excluded.fingerprint ELSE fingerprint END, claim_id = CASE WHEN ",
+    lapsed!(),
+    " THEN excluded.claim_id ELSE claim_id END, lease_until = CASE WHEN ",
+    lapsed!(),
+    " THEN excluded.lease_until ELSE lease_until END, expires_at = CASE WHEN ",
+    lapsed!(),
+    " THEN excluded.expires_at ELSE expires_at END, body = CASE WHEN ",
+    lapsed!(),
+    " THEN NULL ELSE body END, location = CASE WHEN ",
+    lapsed!(),
+    " THEN NULL ELSE location END, status = CASE WHEN ",
+    lapsed!(),
+    " THEN NULL ELSE status END \
+     RETURNING fingerprint, claim_id, status, body, location"
+);
+/// Gives up claim `?3` of key `?2` of tenant `?1` if it has no answer.
+const RELEASE_IDEMPOTENCY_KEY: &str = "DELETE FROM idempotency_keys \
+     WHERE tenant_id = ?1 AND key = ?2 AND claim_id = ?3 AND status IS NULL";
+/// Holds only while claim `?3` still holds key `?2` of tenant `?1` without an answer; see
+/// `write_preconditions`.
+const REQUIRE_CLAIM: &str = "INSERT INTO write_preconditions (held) VALUES (coalesce((\
+     SELECT claim_id = ?3 AND status IS NULL FROM idempotency_keys \
+     WHERE tenant_id = ?1 AND key = ?2), 0))";
+const STORE_ANSWER: &str = "UPDATE idempotency_keys SET status = ?4, body = ?5, location = ?6 \
+     WHERE tenant_id = ?1 AND key = ?2 AND claim_id = ?3";
+/// Deletes up to 16 keys expired at `?1` (on `idempotency_keys_expiry`): each answer stored
+/// sweeps a few, so expired rows never pile up and no write sweeps many.
+const SWEEP_IDEMPOTENCY_KEYS: &str = "DELETE FROM idempotency_keys WHERE rowid IN (\
+     SELECT rowid FROM idempotency_keys WHERE expires_at <= ?1 LIMIT 16)";
+
 /// Takes the next number of a sequence; the insert after it reads it (in the same write).
 const BUMP_SEQUENCE: &str = "UPDATE sequences SET value = value + 1 WHERE name = ?1";
 const INSERT_TENANT: &str = "INSERT INTO tenants (id, name, slug, locale, owner_email, owner_user_id, \
@@ -449,6 +498,7 @@ pub fn insert_tenant(record: &NewTenantRecord) -> Vec<SqlStatement> {
         invite,
         audit,
         events,
+        idempotency,
     } = record;
     // Taken apart without `..`, so a field added to the tenant does not compile until it has
     // its column here.
@@ -503,7 +553,72 @@ pub fn insert_tenant(record: &NewTenantRecord) -> Vec<SqlStatement> {
     for written in events {
         statements.extend(event(written));
     }
+    statements.extend(idempotency.iter().flat_map(store_answer));
     statements
+}
+
+/// The statements that store a claimed key's answer, in the write of what the request created:
+/// they fail it unless the claim still holds the key.
+fn store_answer(stored: &IdempotentAnswer) -> Vec<SqlStatement> {
+    let key = || {
+        vec![
+            SqlValue::from(stored.tenant_id),
+            stored.key.as_str().into(),
+            stored.claim_id.into(),
+        ]
+    };
+    let mut answer = key();
+    answer.extend([
+        i64::from(stored.answer.status).into(),
+        stored.answer.body.as_str().into(),
+        stored.answer.location.clone().into(),
+    ]);
+    vec![
+        SqlStatement {
+            sql: REQUIRE_CLAIM,
+            params: key(),
+        },
+        SqlStatement {
+            sql: STORE_ANSWER,
+            params: answer,
+        },
+        SqlStatement {
+            sql: SWEEP_IDEMPOTENCY_KEYS,
+            params: vec![stored.now.into()],
+        },
+        SqlStatement {
+            sql: CLEAR_PRECONDITIONS,
+            params: Vec::new(),
+        },
+    ]
+}
+
+/// Claims an idempotency key; see [`CLAIM_IDEMPOTENCY_KEY`].
+pub fn claim_idempotency_key(claim: &IdempotencyClaim) -> SqlStatement {
+    SqlStatement {
+        sql: CLAIM_IDEMPOTENCY_KEY,
+        params: vec![
+            claim.tenant_id.into(),
+            claim.key.as_str().into(),
+            claim.fingerprint.as_str().into(),
+            claim.claim_id.into(),
+            claim.lease_until.into(),
+            claim.expires_at.into(),
+            claim.now.into(),
+        ],
+    }
+}
+
+/// Gives up a claim that has no answer.
+pub fn release_idempotency_key(release: &IdempotencyRelease) -> SqlStatement {
+    SqlStatement {
+        sql: RELEASE_IDEMPOTENCY_KEY,
+        params: vec![
+            release.tenant_id.into(),
+            release.key.as_str().into(),
+            release.claim_id.into(),
+        ],
+    }
 }
 
 /// The statements that create the platform tenant.
@@ -553,6 +668,7 @@ pub fn issue_key(issue: &KeyIssue) -> Vec<SqlStatement> {
     let mut statements = insert_api_key(&issue.key);
     statements.push(audit(&issue.audit));
     statements.extend(event(&issue.event));
+    statements.extend(issue.idempotency.iter().flat_map(store_answer));
     statements
 }
 

@@ -7,8 +7,8 @@ use crate::delivery::DueEvent;
 use crate::event::{EventInfo, public_id};
 use crate::model::{Tenant, Timestamp};
 use crate::store::{
-    ApiKeyInfo, CreateFound, FoundInvite, FoundKey, FoundOwner, FoundTenant, StoreError,
-    StoredApiKey, StoredTenant,
+    ApiKeyInfo, CreateFound, FoundInvite, FoundKey, FoundOwner, FoundTenant, IdempotencyEntry,
+    StoreError, StoredAnswer, StoredApiKey, StoredTenant,
 };
 
 /// Read from whatever a database driver hands back (D1 gives JavaScript values, whose numbers
@@ -324,4 +324,27 @@ pub fn found_owner(rows: &[Row]) -> Result<Option<FoundOwner>, StoreError> {
             })
         })
         .transpose()
+}
+
+/// The answer to [`claim_idempotency_key`](super::claim_idempotency_key): the key's row after
+/// the claim.
+pub fn claimed_idempotency_key(rows: &[Row]) -> Result<IdempotencyEntry, StoreError> {
+    let row = rows
+        .first()
+        .ok_or_else(|| StoreError::Backend("the idempotency claim returned no row".into()))?;
+    let columns = Columns(row);
+    let answer = match columns.get(2)? {
+        SqlValue::Null => None,
+        _ => Some(StoredAnswer {
+            status: u16::try_from(columns.integer(2)?)
+                .map_err(|e| StoreError::Backend(format!("stored status: {e}")))?,
+            body: columns.text(3)?,
+            location: columns.optional_text(4)?,
+        }),
+    };
+    Ok(IdempotencyEntry {
+        fingerprint: columns.text(0)?,
+        claim_id: columns.uuid(1)?,
+        answer,
+    })
 }

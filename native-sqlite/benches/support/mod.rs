@@ -61,6 +61,7 @@ pub(crate) fn floor_record(actor: Uuid, slug: String) -> Option<NewTenantRecord>
         tenant,
         owner,
         invite,
+        idempotency: None,
         audit: AuditRecord {
             id: fresh.audit_id,
             at: now,

@@ -9,7 +9,7 @@ use serde_json::Value;
 use tenantry_core::sql::{SqlStatement, SqlValue};
 use uuid::Uuid;
 
-use crate::{COUNT_ROWS_SQL, RowCounts};
+use crate::{COUNT_ROWS_SQL, COUNT_WRITES_SQL, RowCounts, WriteCounts};
 
 /// The `tenantry` binary, built once per test process (cargo's own lock makes this safe).
 pub fn tenantry_binary() -> &'static Path {
@@ -96,14 +96,38 @@ pub fn bootstrap_of(output: &Value) -> (Uuid, String) {
 
 /// Counts a slug's rows on a SQLite connection.
 pub fn count_rows_on(conn: &rusqlite::Connection, slug: &str) -> RowCounts {
-    conn.query_row(COUNT_ROWS_SQL, [slug], |row| {
-        Ok(RowCounts {
-            tenants: row.get(0)?,
-            users: row.get(1)?,
-            invites: row.get(2)?,
+    let [tenants, users, invites] = counts_on(conn, COUNT_ROWS_SQL, &[SqlValue::from(slug)]);
+    RowCounts {
+        tenants,
+        users,
+        invites,
+    }
+}
+
+/// Counts all events and audit records on a SQLite connection.
+pub fn count_writes_on(conn: &rusqlite::Connection) -> WriteCounts {
+    let [events, audit] = counts_on(conn, COUNT_WRITES_SQL, &[]);
+    WriteCounts { events, audit }
+}
+
+/// The `N` counts of a query answering one row of `N` integers.
+fn counts_on<const N: usize>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: &[SqlValue],
+) -> [i64; N] {
+    let params = params.iter().map(|value| match value {
+        SqlValue::Text(text) => rusqlite::types::Value::Text(text.clone()),
+        SqlValue::Integer(n) => rusqlite::types::Value::Integer(*n),
+        SqlValue::Null => rusqlite::types::Value::Null,
+    });
+    let row: Vec<i64> = conn
+        .query_row(sql, rusqlite::params_from_iter(params), |row| {
+            (0..N).map(|i| row.get(i)).collect()
         })
-    })
-    .unwrap_or_else(|e| panic!("counting rows: {e}"))
+        .unwrap_or_else(|e| panic!("counting rows: {e}"));
+    row.try_into()
+        .unwrap_or_else(|row: Vec<i64>| panic!("{} counts instead of {N}", row.len()))
 }
 
 /// Where the program's changes go.
@@ -139,16 +163,32 @@ impl Database {
 
     /// The rows of a slug.
     pub fn count_rows(&self, slug: &str) -> RowCounts {
+        let [tenants, users, invites] = self.counts(COUNT_ROWS_SQL, &[SqlValue::from(slug)]);
+        RowCounts {
+            tenants,
+            users,
+            invites,
+        }
+    }
+
+    /// All events and audit records.
+    pub fn count_writes(&self) -> WriteCounts {
+        let [events, audit] = self.counts(COUNT_WRITES_SQL, &[]);
+        WriteCounts { events, audit }
+    }
+
+    /// The `N` counts of a query answering one row of `N` integers.
+    fn counts<const N: usize>(&self, sql: &'static str, params: &[SqlValue]) -> [i64; N] {
         match self {
             Self::Sqlite(path) => {
                 let store =
                     tenantry_native::SqliteStore::open(path).unwrap_or_else(|e| panic!("{e}"));
-                count_rows_on(store.connection(), slug)
+                counts_on(store.connection(), sql, params)
             }
             Self::LocalD1(dir) => {
                 let statement = SqlStatement {
-                    sql: COUNT_ROWS_SQL,
-                    params: vec![SqlValue::from(slug)],
+                    sql,
+                    params: params.to_vec(),
                 };
                 let sql = statement.to_literal_sql();
                 let output = wrangler(
@@ -166,17 +206,12 @@ impl Database {
                 let json: Value = serde_json::from_str(&output)
                     .unwrap_or_else(|e| panic!("wrangler printed no JSON ({e}): {output}"));
                 let row = &json[0]["results"][0];
-                let column = |i: usize| {
+                std::array::from_fn(|i| {
                     row.as_object()
                         .and_then(|o| o.values().nth(i))
                         .and_then(Value::as_i64)
                         .unwrap_or_else(|| panic!("no count in {json}"))
-                };
-                RowCounts {
-                    tenants: column(0),
-                    users: column(1),
-                    invites: column(2),
-                }
+                })
             }
         }
     }

@@ -8,12 +8,16 @@ use tenantry_native::server::Pool;
 use uuid::Uuid;
 
 use crate::targets::through_handler;
-use crate::{Request, Response, RowCounts, Target};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use crate::{Request, Response, RowCounts, Target, WriteCounts};
 
 /// [`tenantry_native::Tenantry::handle`] on a temporary database file.
 #[derive(Debug)]
 pub struct InProcessTarget {
     pool: Pool,
+    /// How far the test moved the clock ahead of the real one, in seconds.
+    clock_offset: AtomicI64,
     _dir: tempfile::TempDir,
 }
 
@@ -24,7 +28,11 @@ impl InProcessTarget {
         let policies = Arc::new(Policies::embedded().unwrap_or_else(|e| panic!("{e}")));
         let pool =
             Pool::open(dir.path().join("tenantry.db"), policies).unwrap_or_else(|e| panic!("{e}"));
-        Self { pool, _dir: dir }
+        Self {
+            pool,
+            clock_offset: AtomicI64::new(0),
+            _dir: dir,
+        }
     }
 
     fn with<T>(&self, f: impl FnOnce(&tenantry_native::Tenantry) -> T) -> T {
@@ -44,7 +52,11 @@ impl Target for InProcessTarget {
     }
 
     fn send(&self, request: &Request) -> Response {
-        through_handler(request, |http| self.with(|t| t.handle(http)))
+        let now = tenantry_native::system::now()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .plus_seconds(self.clock_offset.load(Ordering::SeqCst));
+        let fresh = tenantry_native::system::fresh().unwrap_or_else(|e| panic!("{e}"));
+        through_handler(request, |http| self.with(|t| t.handle_at(http, now, fresh)))
     }
 
     fn bootstrap(&self) -> (Uuid, String) {
@@ -67,6 +79,15 @@ impl Target for InProcessTarget {
         let change = admin::revoke_key(key_id).unwrap_or_else(|e| panic!("{e}"));
         self.with(|t| t.apply_admin_change(&change.change))
             .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    fn count_writes(&self) -> WriteCounts {
+        self.with(|t| crate::targets::cli::count_writes_on(t.store().connection()))
+    }
+
+    fn advance_clock(&self, seconds: i64) -> bool {
+        self.clock_offset.fetch_add(seconds, Ordering::SeqCst);
+        true
     }
 
     fn count_rows(&self, slug: &str) -> RowCounts {

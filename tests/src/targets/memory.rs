@@ -9,13 +9,17 @@ use tenantry_native::system;
 use uuid::Uuid;
 
 use crate::targets::through_handler;
-use crate::{Request, Response, RowCounts, Target};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use crate::{Request, Response, RowCounts, Target, WriteCounts};
 
 /// Core with [`MemoryStore`].
 #[derive(Debug)]
 pub struct MemoryTarget {
     policies: Policies,
     store: MemoryStore,
+    /// How far the test moved the clock ahead of the real one, in seconds.
+    clock_offset: AtomicI64,
 }
 
 impl MemoryTarget {
@@ -24,6 +28,7 @@ impl MemoryTarget {
         Self {
             policies: Policies::embedded().unwrap_or_else(|e| panic!("{e}")),
             store: MemoryStore::new(),
+            clock_offset: AtomicI64::new(0),
         }
     }
 
@@ -50,7 +55,9 @@ impl Target for MemoryTarget {
     }
 
     fn send(&self, request: &Request) -> Response {
-        let now = system::now().unwrap_or_else(|e| panic!("{e}"));
+        let now = system::now()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .plus_seconds(self.clock_offset.load(Ordering::SeqCst));
         let fresh = system::fresh().unwrap_or_else(|e| panic!("{e}"));
         through_handler(request, |http| {
             pollster::block_on(handle(
@@ -86,6 +93,19 @@ impl Target for MemoryTarget {
         self.store
             .revoke_api_key(key_id, now)
             .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    fn count_writes(&self) -> WriteCounts {
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        WriteCounts {
+            events: count(self.store.event_count()),
+            audit: count(self.store.audit_log().len()),
+        }
+    }
+
+    fn advance_clock(&self, seconds: i64) -> bool {
+        self.clock_offset.fetch_add(seconds, Ordering::SeqCst);
+        true
     }
 
     fn count_rows(&self, slug: &str) -> RowCounts {

@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use crate::http_client::HttpClient;
 use crate::targets::cli::Database;
-use crate::{Request, Response, RowCounts, Target};
+use crate::{Request, Response, RowCounts, Target, WriteCounts};
 
 /// A server over HTTP, its database, and whatever must live as long as it (a child process).
 pub struct Remote {
@@ -54,5 +54,9 @@ impl Target for Remote {
 
     fn count_rows(&self, slug: &str) -> RowCounts {
         self.database.count_rows(slug)
+    }
+
+    fn count_writes(&self) -> WriteCounts {
+        self.database.count_writes()
     }
 }
