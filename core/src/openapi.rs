@@ -87,9 +87,16 @@ mod tests {
     }
 
     fn is_pending_operation(method: &str, path: &str) -> bool {
-        pending()["operations"].as_array().unwrap().iter().any(|op| {
-            op[0].as_str().is_some_and(|m| m.eq_ignore_ascii_case(method)) && op[1] == path
-        })
+        pending()["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|op| {
+                op[0]
+                    .as_str()
+                    .is_some_and(|m| m.eq_ignore_ascii_case(method))
+                    && op[1] == path
+            })
     }
 
     /// A path of the template with a sample id where it has `{id}`.
@@ -133,7 +140,11 @@ mod tests {
             Route::TenantInvite(id),
         ];
         let indexes: Vec<usize> = routes.iter().map(|r| template(*r).0).collect();
-        assert_eq!(indexes, (0..routes.len()).collect::<Vec<_>>(), "list every route once");
+        assert_eq!(
+            indexes,
+            (0..routes.len()).collect::<Vec<_>>(),
+            "list every route once"
+        );
         routes.iter().map(|r| (*r, template(*r).1)).collect()
     }
 
@@ -169,7 +180,10 @@ mod tests {
                     .split(", ")
                     .any(|m| m.eq_ignore_ascii_case(method))
             });
-            assert!(!built, "{method} {path} is built: remove it from pending.json");
+            assert!(
+                !built,
+                "{method} {path} is built: remove it from pending.json"
+            );
             assert!(
                 document()["paths"][path][method].is_object(),
                 "{method} {path} is pending but not documented"
@@ -241,7 +255,11 @@ mod tests {
             properties(&doc, "UpdateTenant"),
             set(UPDATABLE_FIELDS.iter().copied())
         );
-        let tenant: BTreeSet<String> = UPDATABLE_FIELDS.iter().chain(READ_ONLY_FIELDS).map(|f| (*f).to_owned()).collect();
+        let tenant: BTreeSet<String> = UPDATABLE_FIELDS
+            .iter()
+            .chain(READ_ONLY_FIELDS)
+            .map(|f| (*f).to_owned())
+            .collect();
         assert_eq!(properties(&doc, "Tenant"), tenant);
         assert_eq!(
             properties(&doc, "CreateApiKey"),
@@ -252,7 +270,12 @@ mod tests {
             names(&schema(&doc, "Scope")["enum"]),
             set(Scope::ALL.iter().map(|s| s.as_str()))
         );
-        for name in ["CreateTenant", "UpdateTenant", "CreateApiKey", "AcceptInvite"] {
+        for name in [
+            "CreateTenant",
+            "UpdateTenant",
+            "CreateApiKey",
+            "AcceptInvite",
+        ] {
             assert_eq!(
                 schema(&doc, name)["additionalProperties"],
                 false,
@@ -370,7 +393,11 @@ mod tests {
         }
         let bare = serde_json::to_value(ApiError::UnknownTenant.body()).unwrap();
         let keys: BTreeSet<String> = bare.as_object().unwrap().keys().cloned().collect();
-        assert_eq!(keys, required(&doc, "Error"), "an error's fields always sent");
+        assert_eq!(
+            keys,
+            required(&doc, "Error"),
+            "an error's fields always sent"
+        );
     }
 
     /// Every error of the code. The match makes a new variant a compile error here until it is
@@ -462,7 +489,11 @@ mod tests {
             ApiError::Internal(String::new()),
         ];
         let indexes: Vec<usize> = errors.iter().map(index).collect();
-        assert_eq!(indexes, (0..errors.len()).collect::<Vec<_>>(), "list every error once");
+        assert_eq!(
+            indexes,
+            (0..errors.len()).collect::<Vec<_>>(),
+            "list every error once"
+        );
         errors
     }
 
@@ -492,7 +523,10 @@ mod tests {
         // A 405 belongs to no operation (it answers a method the path has none for), so the
         // document states it once, in its description.
         let description = doc["info"]["description"].as_str().unwrap();
-        assert!(description.contains("405 `method_not_allowed`"), "{description}");
+        assert!(
+            description.contains("405 `method_not_allowed`"),
+            "{description}"
+        );
         let table: BTreeSet<(u16, String)> = every_error()
             .iter()
             .map(ApiError::status_and_code)
@@ -500,7 +534,10 @@ mod tests {
             .map(|(status, code)| (status, code.to_owned()))
             .collect();
         assert_eq!(documented_codes(&doc), table);
-        let coded: BTreeSet<&str> = every_error().iter().map(|e| e.status_and_code().1).collect();
+        let coded: BTreeSet<&str> = every_error()
+            .iter()
+            .map(|e| e.status_and_code().1)
+            .collect();
         for code in names(&pending()["codes"]) {
             assert!(
                 !coded.contains(code.as_str()),
