@@ -167,7 +167,7 @@ mod tests {
             );
             coded.insert(template.to_owned(), set(route.allow().split(", ")));
         }
-        assert_eq!(documented, coded);
+        assert_eq!(documented, coded, "the document's routes (left), the code's (right)");
     }
 
     #[test]
@@ -224,7 +224,7 @@ mod tests {
             assert_eq!(
                 query_parameters(&doc, &path, operation),
                 expected,
-                "{method} {path}"
+                "{method} {path}: the document's query parameters (left), the code's (right)"
             );
         }
         let types = &doc["paths"]["/v1/events"]["get"]["parameters"][2]["schema"]["enum"];
@@ -385,7 +385,11 @@ mod tests {
         let doc = document();
         for (name, value) in serialised() {
             let keys: BTreeSet<String> = value.as_object().unwrap().keys().cloned().collect();
-            assert_eq!(keys, properties(&doc, name), "{name}: fields");
+            assert_eq!(
+                keys,
+                properties(&doc, name),
+                "{name}: the fields the code sends (left), the document's (right)"
+            );
             assert!(
                 required(&doc, name).is_subset(&keys),
                 "{name}: a required field is never sent"
@@ -533,7 +537,11 @@ mod tests {
             .filter(|(status, _)| *status != 405)
             .map(|(status, code)| (status, code.to_owned()))
             .collect();
-        assert_eq!(documented_codes(&doc), table);
+        assert_eq!(
+            documented_codes(&doc),
+            table,
+            "the document's error codes (left), the table's (right)"
+        );
         let coded: BTreeSet<&str> = every_error()
             .iter()
             .map(|e| e.status_and_code().1)
