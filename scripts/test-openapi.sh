@@ -66,6 +66,16 @@ schemathesis_run() {
     --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-25}" --max-time "${SCHEMATHESIS_MAX_TIME:-60}" \
     --seed "${SCHEMATHESIS_SEED:-1}" --request-timeout 10 --workers 1 --no-color) || status=$?
   echo "==> Schemathesis against $name: $(( $(date +%s) - started )) s, exit $status" >&2
+  # A run whose key was revoked midway would have met only 401s from then on (tests/openapi/hooks.py
+  # keeps Schemathesis from revoking it): the key must still read itself.
+  local own="${key#tnty_}"
+  own="${own%%_*}"
+  own="${own:0:8}-${own:8:4}-${own:12:4}-${own:16:4}-${own:20:12}"
+  if ! curl -fsS -H "X-API-Key: $key" -H "X-Tenant-ID: $tenant" "$url/v1/api-keys/$own" |
+    grep -q '"revoked_at":null'; then
+    echo "==> the run's key no longer works after Schemathesis against $name" >&2
+    status=1
+  fi
   return "$status"
 }
 
