@@ -167,7 +167,10 @@ mod tests {
             );
             coded.insert(template.to_owned(), set(route.allow().split(", ")));
         }
-        assert_eq!(documented, coded, "the document's routes (left), the code's (right)");
+        assert_eq!(
+            documented, coded,
+            "the document's routes (left), the code's (right)"
+        );
     }
 
     #[test]
