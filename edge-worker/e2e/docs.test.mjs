@@ -3,11 +3,13 @@
 // /openapi.json, and the page asks nothing of any other host (no CDN, no fonts from elsewhere).
 //   TENANTRY_URL=http://127.0.0.1:8799 node --test e2e/docs.test.mjs
 // scripts/test-browser.sh starts the servers and runs this with the console's tests.
+// TENANTRY_SCREENSHOTS=dir also saves a screenshot of the page there (api-reference.png).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
 const base = process.env.TENANTRY_URL;
+const shots = process.env.TENANTRY_SCREENSHOTS;
 const WAIT_MS = 20_000;
 
 test("/docs renders the OpenAPI document offline", async () => {
@@ -42,6 +44,7 @@ test("/docs renders the OpenAPI document offline", async () => {
       await page.locator("h2", { hasText: operation.summary }).first().waitFor();
     }
     await page.getByText(document.info.title).first().waitFor();
+    if (shots) await page.screenshot({ path: `${shots}/api-reference.png` });
     assert.deepEqual(elsewhere, [], "the page asked other hosts");
     assert.deepEqual(problems, [], "the page threw");
   } finally {
