@@ -3,7 +3,9 @@
 #   TENANTRY_ROOT, TENANTRY_EDGE_DIR   the repository and edge-worker/ (absolute)
 #   PATH                               Node 22 (from npm) first, then edge-worker's npm tools
 #   WRANGLER_SEND_METRICS etc.         so wrangler waits on no closed network
-#   edge_build                         builds build/index.js and build/index_bg.wasm, and the preview
+#   edge_build                         builds build/index.js and build/index_bg.wasm, the preview
+#                                      and the API reference's renderer
+#   docs_build                         copies Redoc's bundle (npm) into edge-worker/public/redoc
 #   preview_build                      builds the browser preview's WASM into edge-worker/public/pkg
 #   edge_fresh_local_d1                wipes the local D1 and applies the migrations
 #   edge_bootstrap_local_d1            creates the master tenant, prints its key JSON on stdout
@@ -32,6 +34,7 @@ edge_build() {
     return 0
   fi
   preview_build || return
+  docs_build || return
   (
     cd "$TENANTRY_EDGE_DIR" &&
       WASM_BINDGEN_BIN=wasm-bindgen \
@@ -70,6 +73,16 @@ preview_build() {
     --enable-multivalue \
     -o "$out/tenantry_core_bg.wasm" "$out/tenantry_core_bg.wasm" || return
   echo "preview: $(wc -c <"$out/tenantry_core_bg.wasm") bytes of wasm" >&2
+}
+
+# The renderer of /docs (public/docs.html): Redoc's standalone bundle, as the npm package that
+# edge-worker/package.json pins ships it, copied into public/redoc/ (git-ignored), so both
+# servers serve it themselves and the page needs no CDN.
+docs_build() {
+  local bundle="$TENANTRY_EDGE_DIR/node_modules/redoc/bundles/redoc.standalone.js"
+  [ -f "$bundle" ] || { echo "$bundle is missing; run scripts/install-edge-tools.sh" >&2; return 1; }
+  mkdir -p "$TENANTRY_EDGE_DIR/public/redoc" &&
+    cp "$bundle" "$TENANTRY_EDGE_DIR/public/redoc/redoc.standalone.js"
 }
 
 # Wipes the local D1 (edge-worker/.wrangler/state) and applies the migrations to it.
@@ -152,6 +165,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   case "${1:-}" in
     build) edge_build ;;
     preview) preview_build ;;
-    *) echo "usage: source scripts/edge-env.sh, or: bash scripts/edge-env.sh build|preview" >&2; exit 2 ;;
+    docs) docs_build ;;
+    *) echo "usage: source scripts/edge-env.sh, or: bash scripts/edge-env.sh build|preview|docs" >&2; exit 2 ;;
   esac
 fi

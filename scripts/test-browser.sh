@@ -5,7 +5,8 @@
 #   2. the operator console end to end (edge-worker/e2e/, playwright-core on node:test, axe-core)
 #      against the worker in workerd on a fresh local D1, then against `tenantry serve` on a fresh
 #      SQLite file serving the same edge-worker/public. The worker run saves the screenshots the
-#      README shows into docs/.
+#      README shows into docs/. The same run checks that /docs renders the OpenAPI document
+#      with no request to another host (e2e/docs.test.mjs).
 #   scripts/test-browser.sh              (PORT=8797 by default; `tenantry serve` on PORT + 1)
 # Needs the tools of scripts/install-edge-tools.sh and scripts/install-browser-tools.sh.
 set -euo pipefail

@@ -20,6 +20,10 @@ macro_rules! event_types {
         }
 
         impl EventType {
+            /// Every type, in the order declared.
+            #[cfg(test)]
+            pub(crate) const ALL: &[Self] = &[$(Self::$variant,)+];
+
             /// The type's name, e.g. `tenant.created`.
             pub const fn name(self) -> &'static str {
                 match self {

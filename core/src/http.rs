@@ -33,6 +33,8 @@ pub const EVENTS_PATH: &str = "/v1/events";
 pub const ACCEPT_INVITE_PATH: &str = "/v1/invites/accept";
 /// The health route.
 pub const HEALTH_PATH: &str = "/healthz";
+/// The API's OpenAPI document ([`crate::openapi::DOCUMENT`]); `/docs` renders it.
+pub const OPENAPI_PATH: &str = "/openapi.json";
 /// The longest path a request may have, in bytes; longer: 414 `uri_too_long`.
 pub const MAX_PATH_BYTES: usize = 8 * 1024;
 /// The most headers a request may have; more: 431 `headers_too_large`.
@@ -114,7 +116,7 @@ pub fn serves_asset(method: &str, path: &str) -> bool {
 
 /// The paths the API answers itself, whatever the method.
 fn is_api_path(path: &str) -> bool {
-    path == HEALTH_PATH || path == "/v1" || path.starts_with("/v1/")
+    path == HEALTH_PATH || path == OPENAPI_PATH || path == "/v1" || path.starts_with("/v1/")
 }
 
 /// A response for the shell to send.
@@ -218,9 +220,12 @@ pub async fn handle<S: TenantStore + ?Sized>(
 /// The header on every answer of a dry run, errors included.
 pub const DRY_RUN_HEADER: &str = "Tenantry-Dry-Run";
 
+/// The query parameters of the writes that take a dry run.
+pub(crate) const DRY_RUN_QUERY: &[&str] = &["dry_run"];
+
 /// The writes that take `?dry_run=`: those a client may want to try first.
 #[derive(Debug, Clone, Copy)]
-enum Write {
+pub(crate) enum Write {
     CreateTenant,
     UpdateTenant(Uuid),
     DeleteTenant(Uuid),
@@ -228,7 +233,8 @@ enum Write {
 }
 
 impl Write {
-    fn of(route: Option<Route>, method: &str) -> Option<Self> {
+    /// The write a route and method make, if it takes a dry run.
+    pub(crate) fn of(route: Option<Route>, method: &str) -> Option<Self> {
         match (route?, method) {
             (Route::Tenants, "POST") => Some(Self::CreateTenant),
             (Route::Tenant(id), "PUT") => Some(Self::UpdateTenant(id)),
@@ -241,7 +247,7 @@ impl Write {
 
 /// The `dry_run` query parameter: `true` or `false` (the default); anything else is 400.
 fn dry_run(query: &str) -> Result<bool, ApiError> {
-    match Query::parse(query, &["dry_run"])?.get("dry_run") {
+    match Query::parse(query, DRY_RUN_QUERY)?.get("dry_run") {
         None | Some("false") => Ok(false),
         Some("true") => Ok(true),
         Some(_) => Err(ApiError::InvalidQuery {
@@ -253,8 +259,9 @@ fn dry_run(query: &str) -> Result<bool, ApiError> {
 
 /// The API's routes; ids in paths are UUIDs in any letter case, anything else is no route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Route {
+pub(crate) enum Route {
     Health,
+    OpenApi,
     Tenants,
     Tenant(Uuid),
     ApiKeys,
@@ -268,9 +275,9 @@ enum Route {
 
 impl Route {
     /// The methods the route takes, as the `Allow` header of a 405 lists them.
-    fn allow(self) -> &'static str {
+    pub(crate) fn allow(self) -> &'static str {
         match self {
-            Self::Health => "GET, HEAD",
+            Self::Health | Self::OpenApi => "GET, HEAD",
             Self::Tenants | Self::ApiKeys => "GET, POST",
             Self::Tenant(_) => "GET, PUT, DELETE",
             Self::ApiKey(_) => "GET, DELETE",
@@ -280,10 +287,12 @@ impl Route {
     }
 }
 
-fn route(path: &str) -> Option<Route> {
+/// The route of a normalised path, if any.
+pub(crate) fn route(path: &str) -> Option<Route> {
     let id = parse_hyphenated_uuid;
     match path {
         HEALTH_PATH => Some(Route::Health),
+        OPENAPI_PATH => Some(Route::OpenApi),
         TENANTS_PATH => Some(Route::Tenants),
         API_KEYS_PATH => Some(Route::ApiKeys),
         EVENTS_PATH => Some(Route::Events),
@@ -356,6 +365,11 @@ impl Call<'_> {
                 Vec::new(),
                 json!({"status": "ok"}).to_string(),
             )),
+            (Some(Route::OpenApi), "GET" | "HEAD") => Ok(HttpResponse::ok(
+                200,
+                Vec::new(),
+                crate::openapi::DOCUMENT.to_owned(),
+            )),
             (Some(known), method) => Err(not_allowed(method, known.allow())),
             (None, _) => Err(ApiError::NotFound(path.to_owned())),
         };
@@ -390,7 +404,7 @@ impl Call<'_> {
         &self,
         store: &S,
     ) -> Result<HttpResponse, ApiError> {
-        let query = Query::parse(self.request.query, &["limit", "cursor", "slug"])?;
+        let query = Query::parse(self.request.query, TENANT_LIST_QUERY)?;
         let query = TenantQuery {
             page: query.page()?,
             slug: query.get("slug").map(str::to_owned),
@@ -492,7 +506,7 @@ impl Call<'_> {
         &self,
         store: &S,
     ) -> Result<HttpResponse, ApiError> {
-        let query = Query::parse(self.request.query, &["limit", "cursor", "tenant_id"])?;
+        let query = Query::parse(self.request.query, API_KEY_LIST_QUERY)?;
         let tenant_id = match query.get("tenant_id") {
             None => None,
             Some(text) => Some(parse_hyphenated_uuid(text).ok_or(ApiError::InvalidQuery {
@@ -557,7 +571,7 @@ impl Call<'_> {
         &self,
         store: &S,
     ) -> Result<HttpResponse, ApiError> {
-        let query = Query::parse(self.request.query, &["limit", "cursor", "type"])?;
+        let query = Query::parse(self.request.query, EVENT_LIST_QUERY)?;
         let kind = match query.get("type") {
             None => None,
             Some(name) => Some(EventType::parse(name).ok_or(ApiError::InvalidQuery {
@@ -685,6 +699,13 @@ fn json_response(
 fn versioned(found: Versioned) -> Result<HttpResponse, ApiError> {
     json_response(200, vec![("ETag", found.etag)], &found.tenant)
 }
+
+/// The query parameters of `GET /v1/tenants`.
+pub(crate) const TENANT_LIST_QUERY: &[&str] = &["limit", "cursor", "slug"];
+/// The query parameters of `GET /v1/api-keys`.
+pub(crate) const API_KEY_LIST_QUERY: &[&str] = &["limit", "cursor", "tenant_id"];
+/// The query parameters of `GET /v1/events`.
+pub(crate) const EVENT_LIST_QUERY: &[&str] = &["limit", "cursor", "type"];
 
 /// A list's query parameters, decoded; each known one at most once, others ignored.
 struct Query(Vec<(&'static str, String)>);
@@ -832,6 +853,8 @@ mod tests {
         assert!(!serves_asset("GET", "/v1/tenants"));
         assert!(!serves_asset("GET", "/v1/x/../tenants"));
         assert!(!serves_asset("GET", "/v1"));
+        assert!(!serves_asset("GET", "/openapi.json"));
+        assert!(serves_asset("GET", "/docs"));
     }
 
     fn status(path: &str, headers: &[(&str, &str)]) -> u16 {

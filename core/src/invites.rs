@@ -24,6 +24,8 @@ use crate::validate::{self, UNKNOWN_FIELD};
 /// The audit action of an acceptance (not a Cedar action: no key asks, the token is the
 /// credential).
 const ACCEPT_ACTION: &str = "accept_invite";
+/// The one field of `POST /v1/invites/accept`.
+pub(crate) const TOKEN_FIELD: &str = "token";
 /// The length of a token: 32 random bytes in lowercase hex.
 const TOKEN_CHARS: usize = 64;
 
@@ -194,8 +196,8 @@ pub async fn accept_invite<S: TenantStore + ?Sized>(
 fn parse(bytes: &[u8]) -> Result<String, ApiError> {
     let value = crate::json::from_slice(bytes).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
     let (object, mut problems) =
-        validate::body_object(&value, |key| (key != "token").then_some(UNKNOWN_FIELD))?;
-    let token = problems.required_string(object, "token");
+        validate::body_object(&value, |key| (key != TOKEN_FIELD).then_some(UNKNOWN_FIELD))?;
+    let token = problems.required_string(object, TOKEN_FIELD);
     match token {
         Some(token) if problems.fields.is_empty() => Ok(token.to_owned()),
         _ => Err(problems.into_error()),

@@ -26,7 +26,7 @@ use crate::tenants::visible;
 use crate::validate::{self, MAX_NAME_CHARS, Problems, UNKNOWN_FIELD, plain_text};
 
 /// The fields of `POST /v1/api-keys`.
-const KEY_FIELDS: &[&str] = &["name", "scopes", "tenant_id"];
+pub(crate) const KEY_FIELDS: &[&str] = &["name", "scopes", "tenant_id"];
 
 /// The body of `POST /v1/api-keys`, as a caller of the in-process API writes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -2,9 +2,10 @@
 //!
 //! ## The map
 //!
-//! Four modules are namespaces of their own, for the shells: [`http`] (the HTTP-agnostic
+//! Five modules are namespaces of their own, for the shells: [`http`] (the HTTP-agnostic
 //! handler), [`store`] (the storage port and the records it writes), [`sql`] (the statements both
-//! databases run) and [`admin`] (bootstrapping the platform tenant, issuing and revoking keys).
+//! databases run), [`openapi`] (the API's OpenAPI document) and [`admin`] (bootstrapping the
+//! platform tenant, issuing and revoking keys).
 //! With the `wasm` feature, `preview` holds the browser page's bindings. Everything else is
 //! private, and what callers need of it is re-exported here, at one path each.
 
@@ -30,6 +31,7 @@ mod keys;
 mod memory_store;
 mod migrations;
 mod model;
+pub mod openapi;
 mod outbox;
 #[cfg(feature = "wasm")]
 pub mod preview;

@@ -76,6 +76,8 @@ pub struct Expect {
     pub tenant: Option<Value>,
     /// Entries of `details` that must have these values.
     pub details: Vec<(&'static str, Value)>,
+    /// The whole body, byte for byte.
+    pub raw_body: Option<&'static str>,
 }
 
 /// One case.
@@ -810,5 +812,18 @@ pub fn all() -> Vec<Case> {
             ..Expect::default()
         },
     ));
+    cases.push(
+        Case::route(
+            "the OpenAPI document, byte for byte, without a key",
+            "GET",
+            "/openapi.json",
+            Expect {
+                status: 200,
+                raw_body: Some(tenantry_core::openapi::DOCUMENT),
+                ..Expect::default()
+            },
+        )
+        .with_key(Key::Missing),
+    );
     cases
 }

@@ -124,6 +124,12 @@ pub fn check(case: &Case, response: &Response, fixture: &Fixture) -> Result<(), 
             format!("first suggestion {}", details["suggestions"][0]),
         )?;
     }
+    if let Some(raw) = expect.raw_body {
+        ensure(
+            response.raw_body == raw,
+            "the body differs from the one expected byte for byte".into(),
+        )?;
+    }
     for (key, value) in &expect.details {
         ensure(
             &details[*key] == value,

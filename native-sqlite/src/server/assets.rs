@@ -67,8 +67,9 @@ impl Assets {
     }
 }
 
-/// The file a normalised path names under `dir` (`/` is `index.html`): only plain names, never
-/// `..` or a hidden name, and after links are resolved still under `dir`.
+/// The file a normalised path names under `dir` (`/` is `index.html`, a name without an extension
+/// is that name's `.html`, as Workers assets answer `/docs` with `docs.html`): only plain names,
+/// never `..` or a hidden name, and after links are resolved still under `dir`.
 fn file_under(dir: &Path, path: &str) -> Option<PathBuf> {
     let relative = Path::new(path.trim_start_matches('/'));
     let plain = relative.components().all(
@@ -79,6 +80,8 @@ fn file_under(dir: &Path, path: &str) -> Option<PathBuf> {
     }
     let file = if relative.as_os_str().is_empty() {
         dir.join("index.html")
+    } else if relative.extension().is_none() {
+        dir.join(relative).with_extension("html")
     } else {
         dir.join(relative)
     };
@@ -125,6 +128,7 @@ mod tests {
         let public = scratch.path().join("public");
         std::fs::create_dir_all(public.join("pkg")).unwrap();
         std::fs::write(public.join("index.html"), "<!doctype html>").unwrap();
+        std::fs::write(public.join("docs.html"), "<!doctype html>").unwrap();
         std::fs::write(public.join("pkg/core.wasm"), b"\0asm").unwrap();
         std::fs::write(public.join(".env"), "secret").unwrap();
         std::fs::write(public.join("notes.txt"), "text").unwrap();
@@ -155,6 +159,11 @@ mod tests {
             served(&assets, "GET", "/pkg/core.wasm"),
             Some("application/wasm")
         );
+        assert_eq!(
+            served(&assets, "GET", "/docs"),
+            Some("text/html; charset=utf-8"),
+            "a name without extension is its .html, as at the edge"
+        );
     }
 
     #[test]
@@ -168,6 +177,7 @@ mod tests {
             "/notes.txt",
             "/missing.js",
             "/pkg",
+            "/notes",
             "/pkg\\..\\..\\outside.html",
         ] {
             assert_eq!(served(&assets, "GET", path), None, "{path}");
