@@ -10,6 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+use tenantry_core::sql::{SqlStatement, SqlValue};
 use tenantry_core::store::{AuditRecord, Invite, NewTenantRecord, OwnerUser};
 use tenantry_core::{EventType, NewEvent, Tenant};
 use tenantry_native::system;
@@ -73,6 +74,25 @@ pub(crate) fn floor_record(actor: Uuid, slug: String) -> Option<NewTenantRecord>
     })
 }
 
+/// The floor's unit: the statements of one create in a bare `IMMEDIATE` transaction of their own
+/// on one connection, committed (the connection as the store opens it: WAL, `synchronous` FULL).
+pub(crate) fn bare_transaction(
+    conn: &rusqlite::Connection,
+    statements: &[SqlStatement],
+) -> rusqlite::Result<()> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    for statement in statements {
+        let values = statement.params.iter().map(|value| match value {
+            SqlValue::Null => rusqlite::types::Value::Null,
+            SqlValue::Integer(n) => rusqlite::types::Value::Integer(*n),
+            SqlValue::Text(text) => rusqlite::types::Value::Text(text.clone()),
+        });
+        tx.prepare_cached(statement.sql)?
+            .execute(rusqlite::params_from_iter(values))?;
+    }
+    tx.commit()
+}
+
 /// A number from the environment, or `default`.
 pub(crate) fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -91,11 +111,11 @@ impl Drop for Server {
     }
 }
 
-/// Starts `tenantry serve` on `db` (already initialised) on a free port of 127.0.0.1; the
-/// server and its base URL.
-pub(crate) fn serve(db: &Path) -> Option<(Server, String)> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantry"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+/// Starts `server` (a `tenantry` program) as `tenantry serve` on `db` (already initialised),
+/// listening on `listen` (port 0: any free port of 127.0.0.1); the server and its base URL.
+pub(crate) fn serve_with(server: &Path, db: &Path, listen: &str) -> Option<(Server, String)> {
+    let mut child = Command::new(server)
+        .args(["serve", "--listen", listen, "--db"])
         .arg(db)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -109,4 +129,9 @@ pub(crate) fn serve(db: &Path) -> Option<(Server, String)> {
     // Keep draining the request log so the server never blocks on a full pipe.
     std::thread::spawn(move || lines.for_each(drop));
     Some((Server(child), url))
+}
+
+/// Starts this build's `tenantry serve` on `db` on a free port of 127.0.0.1.
+pub(crate) fn serve(db: &Path) -> Option<(Server, String)> {
+    serve_with(Path::new(env!("CARGO_BIN_EXE_tenantry")), db, "127.0.0.1:0")
 }
