@@ -58,6 +58,9 @@ impl SqliteStore {
         // NORMAL would only keep the database consistent, not the last commits).
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        // Each write runs in a savepoint, whose statement journal (the pages it changed, to undo
+        // it alone) would otherwise spill to a temporary file at every write: keep it in memory.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         // Every statement the flows and the group commit run stays prepared: past rusqlite's
         // default of 16 they would evict each other and be parsed again on every request.
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);

@@ -81,7 +81,7 @@ impl Fixture {
     ) -> Vec<Result<Created, ApiError>> {
         let blocker = Connection::open(&self.db).unwrap();
         blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
-        let answers = std::thread::scope(|scope| {
+        std::thread::scope(|scope| {
             let threads: Vec<_> = emails
                 .iter()
                 .enumerate()
@@ -101,8 +101,7 @@ impl Fixture {
                 .into_iter()
                 .map(|t| t.join().unwrap())
                 .collect::<Vec<_>>()
-        });
-        answers
+        })
     }
 }
 
@@ -294,4 +293,10 @@ fn a_lone_write_is_its_own_transaction() {
         .query_row("PRAGMA synchronous", [], |r| r.get(0))
         .unwrap();
     assert_eq!(synchronous, 2, "synchronous = FULL");
+    // The savepoint's statement journal stays in memory instead of a temporary file per write.
+    let temp_store: i64 = store
+        .connection()
+        .query_row("PRAGMA temp_store", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(temp_store, 2, "temp_store = MEMORY");
 }
