@@ -1,5 +1,6 @@
 //! The decision path (parse the body, validate it, authorize with the default policies) beside
-//! the bare Cedar `Authorizer::is_authorized` call on the same request.
+//! the bare Cedar `Authorizer::is_authorized` call on the same request, with the policies a
+//! create is asked of and with the whole set.
 //! `cargo bench -p tenantry-core --features bench --bench decision`
 
 use std::hint::black_box;
@@ -70,6 +71,12 @@ fn decision(c: &mut Criterion) {
     };
     group.bench_function("bare is_authorized", |b| {
         b.iter(|| policies.bench_is_authorized(black_box(&request), black_box(entities.as_ref())))
+    });
+    group.bench_function("bare is_authorized, the whole policy set", |b| {
+        b.iter(|| {
+            policies
+                .bench_is_authorized_whole_set(black_box(&request), black_box(entities.as_ref()))
+        })
     });
     group.finish();
 }

@@ -54,7 +54,11 @@ fn create(c: &mut Criterion) {
                     .map(|r| sql::insert_tenant(&r))
                     .unwrap_or_default()
             },
-            |statements| black_box(tenantry.store().execute_atomically(&statements).is_ok()),
+            |statements| {
+                black_box(
+                    support::bare_transaction(tenantry.store().connection(), &statements).is_ok(),
+                )
+            },
             BatchSize::SmallInput,
         )
     });

@@ -107,7 +107,12 @@ fn run(
     let args: Vec<&str> = webhook
         .map(|(url, _)| vec!["--webhook-url", url])
         .unwrap_or_default();
-    let (server, url) = support::serve_with(&db, &args, &[("TENANTRY_WEBHOOK_SECRET", SECRET)])?;
+    let how = support::Serve {
+        args: &args,
+        env: &[("TENANTRY_WEBHOOK_SECRET", SECRET)],
+        ..support::Serve::default()
+    };
+    let (server, url) = support::serve_with(&how, &db)?;
     let tenant = boot.tenant_id.to_string();
     let target = support::LoadTarget {
         url: &url,

@@ -22,6 +22,7 @@
 //! ```
 
 pub mod admin;
+mod group_commit;
 mod migrations;
 pub mod server;
 mod sqlite_store;
@@ -43,6 +44,7 @@ use tenantry_core::{
 };
 use uuid::Uuid;
 
+pub use group_commit::{GroupCommit, GroupStats, MAX_GROUP};
 pub use sqlite_store::SqliteStore;
 
 /// What can go wrong outside the operation's own errors.

@@ -14,8 +14,7 @@ use std::time::Duration;
 
 use tenantry_core::{InviteTtl, Policies};
 
-use crate::sqlite_store::WriteGate;
-use crate::{NativeError, SqliteStore, Tenantry};
+use crate::{GroupCommit, NativeError, SqliteStore, Tenantry};
 
 pub use assets::{Assets, REPOSITORY_ASSETS};
 pub use deliver::spawn as spawn_deliverer;
@@ -23,12 +22,12 @@ pub use listen::{Limits, Listener, serve};
 pub use mail::{Mailer, spawn as spawn_mailer};
 
 /// A pool of connections to one database file, each a [`Tenantry`] sharing the policies and
-/// one [`WriteGate`], and the console's files served beside the API.
+/// one [`GroupCommit`] (so their writes share transactions), and the console's files served beside the API.
 #[derive(Debug)]
 pub struct Pool {
     path: PathBuf,
     policies: Arc<Policies>,
-    gate: WriteGate,
+    group: Arc<GroupCommit>,
     idle: Mutex<Vec<Tenantry>>,
     assets: Assets,
     invite_ttl: InviteTtl,
@@ -46,15 +45,15 @@ struct Doorbell {
 impl Pool {
     /// A pool on a database file (opened and migrated once here, to fail early).
     pub fn open(path: PathBuf, policies: Arc<Policies>) -> Result<Self, NativeError> {
-        let gate = WriteGate::default();
+        let group = Arc::<GroupCommit>::default();
         let first = Tenantry::with_policies(
-            SqliteStore::open_gated(&path, gate.clone())?,
+            SqliteStore::open_grouped(&path, group.clone())?,
             policies.clone(),
         );
         Ok(Self {
             path,
             policies,
-            gate,
+            group,
             idle: Mutex::new(vec![first]),
             assets: Assets::default(),
             invite_ttl: InviteTtl::default(),
@@ -120,7 +119,7 @@ impl Pool {
         let tenantry = match idle {
             Some(tenantry) => tenantry,
             None => Tenantry::with_policies(
-                SqliteStore::open_gated(&self.path, self.gate.clone())?,
+                SqliteStore::open_grouped(&self.path, self.group.clone())?,
                 self.policies.clone(),
             )
             .with_invite_ttl(self.invite_ttl),

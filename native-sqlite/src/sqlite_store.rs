@@ -1,10 +1,11 @@
-//! The storage port on SQLite: WAL, a busy timeout so the CLI and a server can share a file,
-//! and one `IMMEDIATE` transaction per create.
+//! The storage port on SQLite: WAL with `synchronous = FULL` (an answered write is on disk), a
+//! busy timeout so the CLI and a server can share a file, and every write through the process's
+//! [`GroupCommit`], which gives concurrent writes one transaction and one fsync.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode};
 use tenantry_core::admin::{AdminError, Change};
 use tenantry_core::sql::{self, Row, SqlStatement, SqlValue};
 use tenantry_core::store::{
@@ -16,49 +17,56 @@ use tenantry_core::store::{
 use tenantry_core::{Attempted, DueEvent, EventInfo, Tenant, Timestamp};
 use uuid::Uuid;
 
+use crate::group_commit::{GroupCommit, GroupStats};
 use crate::migrations;
 
-/// How long a connection waits for another writer before giving up.
+/// How long a connection waits for another process's writer before giving up.
 const BUSY_TIMEOUT_MS: u32 = 5_000;
 
-/// A lock that the connections of one process take around each write transaction.
-///
-/// SQLite lets one writer in at a time; connections that collide wait in its busy handler, which
-/// sleeps in steps of milliseconds. Queuing on a mutex in the process instead hands the write
-/// lock over at once. Other processes (the CLI beside a server) still meet the busy timeout.
-pub(crate) type WriteGate = Arc<Mutex<()>>;
+/// How many prepared statements a connection keeps: more than the store has.
+const STATEMENT_CACHE: usize = 128;
 
-/// One SQLite connection with the schema migrated.
+/// One SQLite connection with the schema migrated, writing through a [`GroupCommit`].
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Connection,
-    gate: WriteGate,
+    group: Arc<GroupCommit>,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) a database file and migrates it.
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
-        Self::open_gated(path, WriteGate::default())
+        Self::open_grouped(path, Arc::default())
     }
 
-    /// Opens a database file for a pool whose connections share one [`WriteGate`].
-    pub fn open_gated(path: &Path, gate: WriteGate) -> rusqlite::Result<Self> {
+    /// Opens a database file for a pool whose connections share one [`GroupCommit`]: the
+    /// writes of all of them are grouped into shared transactions.
+    pub fn open_grouped(path: &Path, group: Arc<GroupCommit>) -> rusqlite::Result<Self> {
         create_private(path)?;
-        Self::configure(Connection::open(path)?, gate)
+        Self::configure(Connection::open(path)?, group)
     }
 
     /// An in-memory database, migrated; gone when dropped.
     pub fn open_in_memory() -> rusqlite::Result<Self> {
-        Self::configure(Connection::open_in_memory()?, WriteGate::default())
+        Self::configure(Connection::open_in_memory()?, Arc::default())
     }
 
-    fn configure(mut conn: Connection, gate: WriteGate) -> rusqlite::Result<Self> {
+    fn configure(mut conn: Connection, group: Arc<GroupCommit>) -> rusqlite::Result<Self> {
         conn.busy_timeout(std::time::Duration::from_millis(u64::from(BUSY_TIMEOUT_MS)))?;
         // WAL lets readers and one writer share the file; its answer is the mode in force.
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        // FULL syncs the WAL at every commit, so a write answered is a write on disk (WAL's
+        // NORMAL would only keep the database consistent, not the last commits).
+        conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        // Each write runs in a savepoint, whose statement journal (the pages it changed, to undo
+        // it alone) would otherwise spill to a temporary file at every write: keep it in memory.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // Every statement the flows and the group commit run stays prepared: past rusqlite's
+        // default of 16 they would evict each other and be parsed again on every request.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrations::apply(&mut conn)?;
-        Ok(Self { conn, gate })
+        Ok(Self { conn, group })
     }
 
     /// The connection, for the program's bootstrap and for tests.
@@ -66,58 +74,67 @@ impl SqliteStore {
         &self.conn
     }
 
-    /// Runs statements in one `IMMEDIATE` transaction: all of them or none.
-    pub fn execute_atomically(&self, statements: &[SqlStatement]) -> Result<(), StoreError> {
-        // A poisoned gate guards nothing (SQLite holds the data); carry on without it.
-        let _turn = self
-            .gate
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
-            .map_err(store_error)?;
-        for statement in statements {
-            execute(&tx, statement).map_err(store_error)?;
-        }
-        tx.commit().map_err(store_error)
+    /// Runs a write job in a transaction shared with the writes that queued beside it, inside its
+    /// own savepoint, and answers once the transaction is committed: see [`GroupCommit::write`].
+    /// Every write of the store goes through here.
+    pub fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnMut(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.group.write(&self.conn, work)
     }
 
-    /// Asks an administrative change's check and runs its statements in one `IMMEDIATE`
-    /// transaction, so nothing slips in between; core judges the answer, and a refusal (the
-    /// inner error) changes nothing.
+    /// The transactions committed through this store's group so far, and the writes they
+    /// carried.
+    pub fn group_stats(&self) -> GroupStats {
+        self.group.stats()
+    }
+
+    /// Runs statements as one write: all of them or none.
+    pub fn execute_atomically(&self, statements: &[SqlStatement]) -> Result<(), StoreError> {
+        self.write_statements(statements.to_vec())
+    }
+
+    fn write_statements(&self, statements: Vec<SqlStatement>) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            statements
+                .iter()
+                .try_for_each(|statement| execute(conn, statement).map(drop))
+                .map_err(store_error)
+        })
+    }
+
+    /// Asks an administrative change's check and runs its statements in one write, so nothing
+    /// slips in between; core judges the answer, and a refusal (the inner error) changes nothing.
     pub fn apply_change(&self, change: &Change) -> Result<Result<(), AdminError>, StoreError> {
-        let _turn = self
-            .gate
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
-            .map_err(store_error)?;
-        let check = change.check.query();
-        let answer: bool = tx
-            .prepare_cached(check.sql)
-            .and_then(|mut s| {
-                s.query_row(
-                    rusqlite::params_from_iter(check.params.iter().map(to_sql)),
-                    |r| r.get(0),
-                )
-            })
-            .map_err(store_error)?;
-        if let Err(refused) = change.check.judge(answer) {
-            return Ok(Err(refused));
-        }
-        for statement in &change.statements {
-            execute(&tx, statement).map_err(store_error)?;
-        }
-        tx.commit().map_err(store_error).map(Ok)
+        let change = change.clone();
+        self.write(move |conn| {
+            let check = change.check.query();
+            let answer: bool = conn
+                .prepare_cached(check.sql)
+                .and_then(|mut s| {
+                    s.query_row(
+                        rusqlite::params_from_iter(check.params.iter().map(to_sql)),
+                        |r| r.get(0),
+                    )
+                })
+                .map_err(store_error)?;
+            if let Err(refused) = change.check.judge(answer) {
+                return Ok(Err(refused));
+            }
+            for statement in &change.statements {
+                execute(conn, statement).map_err(store_error)?;
+            }
+            Ok(Ok(()))
+        })
     }
 
     /// Leases what a claim (`sql::claim_due_events` for delivery, `sql::claim_due_mails` for
-    /// the mailer) selects and answers it (a write, so it queues at the gate as others do).
+    /// the mailer) selects and answers it (a write, so it is grouped as the others are).
     pub fn claim(&self, claim: &SqlStatement) -> Result<Vec<DueEvent>, StoreError> {
-        let _turn = self
-            .gate
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        sql::claimed_events(&self.rows(claim)?)
+        let claim = claim.clone();
+        self.write(move |conn| sql::claimed_events(&rows(conn, &claim)?))
     }
 
     /// The platform tenant's name (`None` before `tenantry init`).
@@ -132,24 +149,9 @@ impl SqliteStore {
         }))
     }
 
-    /// The rows of a query, each column as it is stored.
+    /// The rows of a query on this store's connection.
     fn rows(&self, statement: &SqlStatement) -> Result<Vec<Row>, StoreError> {
-        let mut prepared = self
-            .conn
-            .prepare_cached(statement.sql)
-            .map_err(store_error)?;
-        let columns = prepared.column_count();
-        let rows = prepared
-            .query_map(
-                rusqlite::params_from_iter(statement.params.iter().map(to_sql)),
-                |row| {
-                    (0..columns)
-                        .map(|at| row.get_ref(at).map(from_sql))
-                        .collect()
-                },
-            )
-            .map_err(store_error)?;
-        rows.collect::<Result<_, _>>().map_err(store_error)
+        rows(&self.conn, statement)
     }
 
     /// Whether a statement returning one boolean (`SELECT EXISTS …`) is true.
@@ -163,6 +165,23 @@ impl SqliteStore {
             })
             .map_err(store_error)
     }
+}
+
+/// The rows of a query, each column as it is stored.
+fn rows(conn: &Connection, statement: &SqlStatement) -> Result<Vec<Row>, StoreError> {
+    let mut prepared = conn.prepare_cached(statement.sql).map_err(store_error)?;
+    let columns = prepared.column_count();
+    let rows = prepared
+        .query_map(
+            rusqlite::params_from_iter(statement.params.iter().map(to_sql)),
+            |row| {
+                (0..columns)
+                    .map(|at| row.get_ref(at).map(from_sql))
+                    .collect()
+            },
+        )
+        .map_err(store_error)?;
+    rows.collect::<Result<_, _>>().map_err(store_error)
 }
 
 /// Creates a missing database file readable and writable by its owner only, before SQLite would
@@ -259,7 +278,7 @@ impl TenantStore for SqliteStore {
     }
 
     async fn insert_tenant(&self, record: &NewTenantRecord) -> Result<(), StoreError> {
-        self.execute_atomically(&sql::insert_tenant(record))
+        self.write_statements(sql::insert_tenant(record))
     }
 
     async fn tenant(
@@ -293,19 +312,19 @@ impl TenantStore for SqliteStore {
     }
 
     async fn update_tenant(&self, update: &TenantUpdate) -> Result<(), StoreError> {
-        self.execute_atomically(&sql::update_tenant(update))
+        self.write_statements(sql::update_tenant(update))
     }
 
     async fn delete_tenant(&self, deletion: &TenantDeletion) -> Result<(), StoreError> {
-        self.execute_atomically(&sql::delete_tenant(deletion))
+        self.write_statements(sql::delete_tenant(deletion))
     }
 
     async fn insert_api_key(&self, issue: &KeyIssue) -> Result<(), StoreError> {
-        self.execute_atomically(&sql::issue_key(issue))
+        self.write_statements(sql::issue_key(issue))
     }
 
     async fn revoke_api_key(&self, revocation: &KeyRevocation) -> Result<(), StoreError> {
-        self.execute_atomically(&sql::revoke_key_audited(revocation))
+        self.write_statements(sql::revoke_key_audited(revocation))
     }
 
     async fn event(&self, id: Uuid) -> Result<Option<EventInfo>, StoreError> {
@@ -322,7 +341,7 @@ impl TenantStore for SqliteStore {
     }
 
     async fn retry_event(&self, retry: &EventRetry) -> Result<(), StoreError> {
-        self.execute_atomically(&sql::retry_event(retry))
+        self.write_statements(sql::retry_event(retry))
     }
 
     async fn claim_due_events(
@@ -331,12 +350,7 @@ impl TenantStore for SqliteStore {
         until: Timestamp,
         limit: u32,
     ) -> Result<Vec<DueEvent>, StoreError> {
-        // A write: it queues at the gate as the others do.
-        let _turn = self
-            .gate
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        sql::claimed_events(&self.rows(&sql::claim_due_events(now, until, limit))?)
+        self.claim(&sql::claim_due_events(now, until, limit))
     }
 
     async fn record_attempts(
@@ -348,15 +362,12 @@ impl TenantStore for SqliteStore {
             .iter()
             .map(|attempted| sql::record_attempt(attempted, mailer))
             .collect();
-        self.execute_atomically(&statements)
+        self.write_statements(statements)
     }
 
     async fn prune_events(&self, cutoff: Timestamp) -> Result<u64, StoreError> {
-        let _turn = self
-            .gate
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let deleted = execute(&self.conn, &sql::prune_events(cutoff)).map_err(store_error)?;
+        let prune = sql::prune_events(cutoff);
+        let deleted = self.write(move |conn| execute(conn, &prune).map_err(store_error))?;
         Ok(u64::try_from(deleted).unwrap_or(u64::MAX))
     }
 
@@ -365,7 +376,7 @@ impl TenantStore for SqliteStore {
     }
 
     async fn accept_invite(&self, acceptance: &InviteAcceptance) -> Result<(), StoreError> {
-        self.execute_atomically(&sql::accept_invite(acceptance))
+        self.write_statements(sql::accept_invite(acceptance))
     }
 
     async fn owner(&self, user_id: Uuid) -> Result<Option<FoundOwner>, StoreError> {
@@ -373,31 +384,27 @@ impl TenantStore for SqliteStore {
     }
 
     async fn renew_invite(&self, renewal: &InviteRenewal) -> Result<(), StoreError> {
-        self.execute_atomically(&sql::renew_invite(renewal))
+        self.write_statements(sql::renew_invite(renewal))
     }
 
     async fn audit_denial(&self, audit: &AuditRecord) -> Result<(), StoreError> {
-        self.execute_atomically(&[sql::audit_denial(audit)])
+        self.write_statements(vec![sql::audit_denial(audit)])
     }
 
     async fn claim_idempotency_key(
         &self,
         claim: &IdempotencyClaim,
     ) -> Result<IdempotencyEntry, StoreError> {
-        // One statement (an upsert that returns the row), so it is atomic on its own; it is a
-        // write, so it queues at the gate as others do.
-        let _turn = self
-            .gate
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        sql::claimed_idempotency_key(&self.rows(&sql::claim_idempotency_key(claim))?)
+        // One statement (an upsert that returns the row): a write, grouped as the others are.
+        let claim = sql::claim_idempotency_key(claim);
+        self.write(move |conn| sql::claimed_idempotency_key(&rows(conn, &claim)?))
     }
 
     async fn release_idempotency_key(
         &self,
         release: &IdempotencyRelease,
     ) -> Result<(), StoreError> {
-        self.execute_atomically(&[sql::release_idempotency_key(release)])
+        self.write_statements(vec![sql::release_idempotency_key(release)])
     }
 }
 

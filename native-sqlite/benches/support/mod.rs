@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use tenantry_core::sql::{SqlStatement, SqlValue};
 use tenantry_core::store::{AuditRecord, Invite, NewTenantRecord, OwnerUser};
 use tenantry_core::{EventType, NewEvent, Tenant};
 use tenantry_native::system;
@@ -75,6 +76,25 @@ pub(crate) fn floor_record(actor: Uuid, slug: String) -> Option<NewTenantRecord>
     })
 }
 
+/// The floor's unit: the statements of one create in a bare `IMMEDIATE` transaction of their own
+/// on one connection, committed (the connection as the store opens it: WAL, `synchronous` FULL).
+pub(crate) fn bare_transaction(
+    conn: &rusqlite::Connection,
+    statements: &[SqlStatement],
+) -> rusqlite::Result<()> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    for statement in statements {
+        let values = statement.params.iter().map(|value| match value {
+            SqlValue::Null => rusqlite::types::Value::Null,
+            SqlValue::Integer(n) => rusqlite::types::Value::Integer(*n),
+            SqlValue::Text(text) => rusqlite::types::Value::Text(text.clone()),
+        });
+        tx.prepare_cached(statement.sql)?
+            .execute(rusqlite::params_from_iter(values))?;
+    }
+    tx.commit()
+}
+
 /// A number from the environment, or `default`.
 pub(crate) fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -93,23 +113,39 @@ impl Drop for Server {
     }
 }
 
-/// Starts `tenantry serve` on `db` (already initialised) on a free port of 127.0.0.1; the
-/// server and its base URL.
+/// Starts this build's `tenantry serve` on `db` (already initialised) on a free port of
+/// 127.0.0.1; the server and its base URL.
 pub(crate) fn serve(db: &Path) -> Option<(Server, String)> {
-    serve_with(db, &[], &[])
+    serve_with(&Serve::default(), db)
 }
 
-/// As [`serve`], with more arguments and environment variables (a webhook endpoint and secret).
-pub(crate) fn serve_with(
-    db: &Path,
-    args: &[&str],
-    env: &[(&str, &str)],
-) -> Option<(Server, String)> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantry"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+/// How to start a server: which `tenantry` program (this build's unless named), where it
+/// listens (port 0: any free port of 127.0.0.1), and more arguments and environment variables
+/// (a webhook endpoint and secret).
+#[derive(Default)]
+pub(crate) struct Serve<'a> {
+    pub(crate) program: Option<&'a Path>,
+    pub(crate) listen: Option<&'a str>,
+    pub(crate) args: &'a [&'a str],
+    pub(crate) env: &'a [(&'a str, &'a str)],
+}
+
+/// Starts `tenantry serve` on `db` (already initialised) as `how` says; the server and its base
+/// URL.
+pub(crate) fn serve_with(how: &Serve<'_>, db: &Path) -> Option<(Server, String)> {
+    let program = how
+        .program
+        .unwrap_or(Path::new(env!("CARGO_BIN_EXE_tenantry")));
+    let mut child = Command::new(program)
+        .args([
+            "serve",
+            "--listen",
+            how.listen.unwrap_or("127.0.0.1:0"),
+            "--db",
+        ])
         .arg(db)
-        .args(args)
-        .envs(env.iter().copied())
+        .args(how.args)
+        .envs(how.env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
