@@ -29,7 +29,7 @@ edge_stop_worker
 
 echo "==> webhooks: the worker again, delivering to 127.0.0.1:$hook_port" >&2
 edge_fresh_local_d1
-# The test receiver's secret (tests/src/receiver.rs); a deployed worker has it from
+# The test receiver's secret (tests/src/hooks.rs); a deployed worker has it from
 # `wrangler secret put WEBHOOK_SECRET`.
 EDGE_DEV_VARS="$TENANTRY_EDGE_DIR/.dev.vars"
 printf 'WEBHOOK_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n' >"$EDGE_DEV_VARS"

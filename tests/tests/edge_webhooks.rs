@@ -17,7 +17,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tenantry_conformance::fixture::Fixture;
 use tenantry_conformance::hooks::{
-    all_events, post_tenant, received, start_receiver_with, wait_for_events,
+    accept_with_delivered_tokens, all_events, post_tenant, received, resend, start_receiver_with,
+    wait_for_events,
 };
 use tenantry_conformance::targets::edge;
 use tenantry_conformance::{Request, Target};
@@ -137,6 +138,15 @@ fn the_worker_delivers_after_each_change_retries_from_its_cron_and_prunes() {
         Some(64),
         "the mailer gets the token: {invite}"
     );
+    // The delivered tokens are the invites: each accepts once (then 409), eight racing accepts
+    // of one token give one 200; a resend while the owner is invited delivers a new token and
+    // the old one then answers 404; once the owner is active a resend is 409. A third invite
+    // (beside the fixture's and this one) is the one resent.
+    create(&target, &fixture, "Edge Invited");
+    wait_for_events(&target, &fixture, 15, |e| e["delivered_at"].is_string());
+    accept_with_delivered_tokens(&target, &received(&receiver));
+    resend(&target, &fixture, &receiver);
+    wait_for_events(&target, &fixture, 15, |e| e["delivered_at"].is_string());
     drop(receiver);
 
     // A receiver answering 500 twice: each event is retried at once under the same

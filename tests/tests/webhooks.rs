@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tenantry_conformance::fixture::Fixture;
 use tenantry_conformance::hooks::{
-    Hooks, SECRET, all_events, free_port, get, post_tenant, received, start_receiver,
-    start_receiver_slowed, start_receiver_with, wait_for_events,
+    SECRET, accept_with_delivered_tokens, all_events, free_port, get, post_tenant, received,
+    resend, start_receiver, start_receiver_slowed, start_receiver_with, wait_for_events,
 };
 use tenantry_conformance::targets::native_http;
 use tenantry_conformance::{Request, Target};
@@ -311,110 +311,6 @@ fn every_event_reaches_a_standard_webhooks_receiver_and_verifies() {
     }
     accept_with_delivered_tokens(&target, &deliveries);
     resend(&target, &fixture, &receiver);
-}
-
-fn post_invite(target: &dyn Target, fixture: &Fixture, tenant: &str) -> (u16, Value) {
-    let response = target.send(&Request {
-        method: "POST".into(),
-        path: format!("/v1/tenants/{tenant}/invite"),
-        headers: vec![
-            ("X-API-Key".into(), fixture.master_key.clone()),
-            ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
-        ],
-        body: Vec::new(),
-    });
-    (response.status, response.body)
-}
-
-/// A new invite: 202 while the owner is invited, the old token then unknown (404) and the new
-/// one, from the new delivery, accepted; 409 `owner_active` once accepted.
-fn resend(target: &dyn Target, fixture: &Fixture, receiver: &Hooks) {
-    let invites: Vec<Value> = received(receiver)
-        .into_iter()
-        .filter(|d| d["type"] == "invite.created")
-        .collect();
-    let (accepted, waiting) = (&invites[0], &invites[2]);
-    let tenant_of = |d: &Value| {
-        d["data"]["tenant"]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let (status, body) = post_invite(target, fixture, &tenant_of(accepted));
-    assert_eq!(
-        (status, &body["details"]["reason"]),
-        (409, &json!("owner_active")),
-        "{body}"
-    );
-    let tenant = tenant_of(waiting);
-    let (status, body) = post_invite(target, fixture, &tenant);
-    assert_eq!(status, 202, "{body}");
-    assert!(
-        body["expires_at"].is_string() && body.get("token").is_none(),
-        "{body}"
-    );
-    let old = waiting["data"]["token"].as_str().unwrap_or_default();
-    assert_eq!(accept(target, old), 404);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let new = loop {
-        let again: Vec<Value> = received(receiver)
-            .into_iter()
-            .filter(|d| d["type"] == "invite.created" && tenant_of(d) == tenant)
-            .collect();
-        if again.len() == 2 || Instant::now() > deadline {
-            break again.last().cloned().unwrap_or_default();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let token = new["data"]["token"].as_str().unwrap_or_default();
-    assert_ne!(token, old);
-    assert_eq!(accept(target, token), 200);
-}
-
-fn accept(target: &dyn Target, token: &str) -> u16 {
-    target
-        .send(&Request {
-            method: "POST".into(),
-            path: "/v1/invites/accept".into(),
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body: json!({ "token": token }).to_string().into_bytes(),
-        })
-        .status
-}
-
-/// The owner accepts with the token the mailer got: once (then 409); eight racing accepts of
-/// another token: exactly one 200; an unknown or malformed token: 404.
-fn accept_with_delivered_tokens(target: &dyn Target, deliveries: &[Value]) {
-    let tokens: Vec<&str> = deliveries
-        .iter()
-        .filter(|d| d["type"] == "invite.created")
-        .filter_map(|d| d["data"]["token"].as_str())
-        .collect();
-    let [first, raced, ..] = tokens[..] else {
-        panic!("fewer than two invites delivered: {deliveries:?}");
-    };
-    assert_eq!(accept(target, first), 200);
-    assert_eq!(accept(target, first), 409);
-    assert_eq!(accept(target, &"0".repeat(64)), 404);
-    assert_eq!(accept(target, "not-a-token"), 404);
-    let statuses: Vec<u16> = std::thread::scope(|scope| {
-        let racers: Vec<_> = (0..8)
-            .map(|_| scope.spawn(|| accept(target, raced)))
-            .collect();
-        racers
-            .into_iter()
-            .map(|racer| racer.join().unwrap_or(0))
-            .collect()
-    });
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert!(
-        statuses.iter().all(|s| matches!(s, 200 | 409)),
-        "{statuses:?}"
-    );
 }
 
 /// A receiver that accepts every connection and never answers, holding them open; counts the
