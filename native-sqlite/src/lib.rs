@@ -38,8 +38,8 @@ use tenantry_core::sql;
 use tenantry_core::store::ApiKeyInfo;
 use tenantry_core::{
     ApiError, Body, CreateApiKeyRequest, CreateCall, CreateTenantRequest, Created, CreatedKey,
-    Credentials, DryRun, EventInfo, EventQuery, InviteTtl, KeyBody, KeyCall, KeyQuery, Page,
-    Policies, PolicyError, Tenant, TenantQuery, UpdateBody, UpdateCall, UpdateTenantRequest,
+    Credentials, DryRun, EventInfo, EventQuery, InviteTtl, KeyBody, KeyCall, KeyQuery, Operation,
+    Page, Policies, PolicyError, Tenant, TenantQuery, UpdateBody, UpdateCall, UpdateTenantRequest,
     Versioned,
 };
 use uuid::Uuid;
@@ -167,20 +167,16 @@ impl Tenantry {
         request: &CreateTenantRequest,
         options: WriteOptions<'_>,
     ) -> Result<Created, ApiError> {
-        let (now, fresh) = inputs()?;
         let call = CreateCall {
-            credentials: credentials(api_key, tenant_id),
             body: Body::Typed(request),
             idempotency_key: options.idempotency_key,
             invite_ttl: self.invite_ttl,
         };
-        on_store!(self, options, |store| tenantry_core::create_tenant(
-            &self.policies,
-            store,
-            call,
-            now,
-            fresh
-        ))
+        self.operate(api_key, tenant_id, |op| {
+            on_store!(self, options, |store| tenantry_core::create_tenant(
+                op, store, call
+            ))
+        })
     }
 
     /// Lists tenants, as `GET /v1/tenants`.
@@ -190,16 +186,9 @@ impl Tenantry {
         tenant_id: &str,
         query: &TenantQuery,
     ) -> Result<Page<Tenant>, ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::list_tenants(
-            &self.policies,
-            &self.store,
-            credentials,
-            query,
-            now,
-            &fresh,
-        ))
+        self.operate(api_key, tenant_id, |op| {
+            pollster::block_on(tenantry_core::list_tenants(op, &self.store, query))
+        })
     }
 
     /// Reads a tenant with its `ETag`, as `GET /v1/tenants/{id}`.
@@ -209,16 +198,9 @@ impl Tenantry {
         tenant_id: &str,
         id: Uuid,
     ) -> Result<Versioned, ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::get_tenant(
-            &self.policies,
-            &self.store,
-            credentials,
-            id,
-            now,
-            &fresh,
-        ))
+        self.operate(api_key, tenant_id, |op| {
+            pollster::block_on(tenantry_core::get_tenant(op, &self.store, id))
+        })
     }
 
     /// Updates a tenant, as `PUT /v1/tenants/{id}` (with `If-Match` when `if_match` is given).
@@ -230,20 +212,13 @@ impl Tenantry {
         request: &UpdateTenantRequest,
         if_match: Option<&str>,
     ) -> Result<Versioned, ApiError> {
-        let (now, fresh) = inputs()?;
         let call = UpdateCall {
-            credentials: credentials(api_key, tenant_id),
             body: UpdateBody::Typed(request),
             if_match,
         };
-        pollster::block_on(tenantry_core::update_tenant(
-            &self.policies,
-            &self.store,
-            call,
-            id,
-            now,
-            &fresh,
-        ))
+        self.operate(api_key, tenant_id, |op| {
+            pollster::block_on(tenantry_core::update_tenant(op, &self.store, call, id))
+        })
     }
 
     /// Deletes a tenant and everything of it, as `DELETE /v1/tenants/{id}`.
@@ -254,17 +229,9 @@ impl Tenantry {
         id: Uuid,
         if_match: Option<&str>,
     ) -> Result<(), ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::delete_tenant(
-            &self.policies,
-            &self.store,
-            credentials,
-            id,
-            if_match,
-            now,
-            &fresh,
-        ))
+        self.operate(api_key, tenant_id, |op| {
+            pollster::block_on(tenantry_core::delete_tenant(op, &self.store, id, if_match))
+        })
     }
 
     /// Issues an API key, as `POST /v1/api-keys`.
@@ -285,19 +252,15 @@ impl Tenantry {
         request: &CreateApiKeyRequest,
         options: WriteOptions<'_>,
     ) -> Result<CreatedKey, ApiError> {
-        let (now, fresh) = inputs()?;
         let call = KeyCall {
-            credentials: credentials(api_key, tenant_id),
             body: KeyBody::Typed(request),
             idempotency_key: options.idempotency_key,
         };
-        on_store!(self, options, |store| tenantry_core::create_api_key(
-            &self.policies,
-            store,
-            call,
-            now,
-            &fresh
-        ))
+        self.operate(api_key, tenant_id, |op| {
+            on_store!(self, options, |store| tenantry_core::create_api_key(
+                op, store, call
+            ))
+        })
     }
 
     /// Lists a tenant's API keys, as `GET /v1/api-keys`.
@@ -307,16 +270,9 @@ impl Tenantry {
         tenant_id: &str,
         query: &KeyQuery,
     ) -> Result<Page<ApiKeyInfo>, ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::list_api_keys(
-            &self.policies,
-            &self.store,
-            credentials,
-            query,
-            now,
-            &fresh,
-        ))
+        self.operate(api_key, tenant_id, |op| {
+            pollster::block_on(tenantry_core::list_api_keys(op, &self.store, query))
+        })
     }
 
     /// Reads one API key, as `GET /v1/api-keys/{id}`.
@@ -326,16 +282,9 @@ impl Tenantry {
         tenant_id: &str,
         id: Uuid,
     ) -> Result<ApiKeyInfo, ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::get_api_key(
-            &self.policies,
-            &self.store,
-            credentials,
-            id,
-            now,
-            &fresh,
-        ))
+        self.operate(api_key, tenant_id, |op| {
+            pollster::block_on(tenantry_core::get_api_key(op, &self.store, id))
+        })
     }
 
     /// Lists the events the key sees, as `GET /v1/events`.
@@ -345,16 +294,9 @@ impl Tenantry {
         tenant_id: &str,
         query: &EventQuery,
     ) -> Result<Page<EventInfo>, ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::list_events(
-            &self.policies,
-            &self.store,
-            credentials,
-            query,
-            now,
-            &fresh,
-        ))
+        self.operate(api_key, tenant_id, |op| {
+            pollster::block_on(tenantry_core::list_events(op, &self.store, query))
+        })
     }
 
     /// Reads one event with its delivery state, as `GET /v1/events/{id}`.
@@ -364,16 +306,9 @@ impl Tenantry {
         tenant_id: &str,
         id: Uuid,
     ) -> Result<EventInfo, ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::get_event(
-            &self.policies,
-            &self.store,
-            credentials,
-            id,
-            now,
-            &fresh,
-        ))
+        self.operate(api_key, tenant_id, |op| {
+            pollster::block_on(tenantry_core::get_event(op, &self.store, id))
+        })
     }
 
     /// Schedules an event's delivery again, as `POST /v1/events/{id}/retry`; answers the event.
@@ -383,30 +318,16 @@ impl Tenantry {
         tenant_id: &str,
         id: Uuid,
     ) -> Result<EventInfo, ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::retry_event(
-            &self.policies,
-            &self.store,
-            credentials,
-            id,
-            now,
-            &fresh,
-        ))
+        self.operate(api_key, tenant_id, |op| {
+            pollster::block_on(tenantry_core::retry_event(op, &self.store, id))
+        })
     }
 
     /// Revokes an API key, as `DELETE /v1/api-keys/{id}`.
     pub fn revoke_api_key(&self, api_key: &str, tenant_id: &str, id: Uuid) -> Result<(), ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::revoke_api_key(
-            &self.policies,
-            &self.store,
-            credentials,
-            id,
-            now,
-            &fresh,
-        ))
+        self.operate(api_key, tenant_id, |op| {
+            pollster::block_on(tenantry_core::revoke_api_key(op, &self.store, id))
+        })
     }
 
     /// Answers an HTTP-shaped request without any HTTP: what the server does, in process.
@@ -435,6 +356,27 @@ impl Tenantry {
         ))
     }
 
+    /// Runs `flow` as the caller `api_key` of `tenant_id`, now and with fresh random values: the
+    /// opening every method of the in-process API shares. The flow blocks on its future itself,
+    /// so that the operation it borrows (and the random values in it) outlive it.
+    fn operate<T>(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        flow: impl FnOnce(Operation<'_>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let (now, fresh) = inputs()?;
+        flow(Operation {
+            policies: &self.policies,
+            credentials: Credentials {
+                api_key: Some(api_key),
+                tenant_id: Some(tenant_id),
+            },
+            now,
+            fresh: &fresh,
+        })
+    }
+
     /// Creates the platform tenant and its first key; fails, changing nothing, if the database
     /// already has one.
     pub fn init(&self) -> Result<admin::Bootstrapped, NativeError> {
@@ -452,13 +394,6 @@ impl Tenantry {
     /// fails, nothing changes and the error says why.
     pub fn apply_admin_change(&self, change: &Change) -> Result<(), NativeError> {
         Ok(self.store.apply_change(change)??)
-    }
-}
-
-fn credentials<'a>(api_key: &'a str, tenant_id: &'a str) -> Credentials<'a> {
-    Credentials {
-        api_key: Some(api_key),
-        tenant_id: Some(tenant_id),
     }
 }
 
