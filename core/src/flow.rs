@@ -66,7 +66,7 @@ impl std::fmt::Debug for Credentials<'_> {
 /// What every operation but accepting an invite starts from: the policies that decide, who
 /// calls, and the time and random values of any write it makes (and of its audit record). Each
 /// shell builds one per request and hands it to the flow, with the flow's own inputs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Operation<'a> {
     /// The policies every decision goes to (through the one [`Policies::authorize`]).
     pub policies: &'a Policies,
@@ -76,6 +76,19 @@ pub struct Operation<'a> {
     pub now: Timestamp,
     /// The random values of any write and of its audit record.
     pub fresh: &'a Fresh,
+}
+
+/// Written by hand to leave the policies out (they are the deployment's, not the request's);
+/// the key's secret and the invite token stay redacted, as their own `Debug` writes them.
+impl std::fmt::Debug for Operation<'_> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Operation")
+            .field("credentials", &self.credentials)
+            .field("now", &self.now)
+            .field("fresh", self.fresh)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Operation<'_> {
@@ -693,6 +706,25 @@ mod tests {
         ] {
             assert_eq!(seconds(refused), None, "{refused}");
         }
+    }
+
+    #[test]
+    fn an_operation_debug_shows_neither_the_key_nor_the_invite_token() {
+        let policies = Policies::embedded().unwrap();
+        let fresh = Fresh::from_random_bytes([0x5e; crate::FRESH_RANDOM_BYTES]);
+        let op = Operation {
+            policies: &policies,
+            credentials: Credentials {
+                api_key: Some("tk_5ec7e7_5ec7e7"),
+                tenant_id: Some("t-1"),
+            },
+            now: Timestamp::from_unix_seconds(0).unwrap(),
+            fresh: &fresh,
+        };
+        let shown = format!("{op:?}");
+        assert!(!shown.contains("5ec7e7"), "{shown}");
+        assert!(!shown.contains(&api_key::hex(&fresh.invite_token)), "{shown}");
+        assert!(shown.contains("t-1"), "{shown}");
     }
 
     #[test]
