@@ -723,7 +723,10 @@ mod tests {
         };
         let shown = format!("{op:?}");
         assert!(!shown.contains("5ec7e7"), "{shown}");
-        assert!(!shown.contains(&api_key::hex(&fresh.invite_token)), "{shown}");
+        assert!(
+            !shown.contains(&api_key::hex(&fresh.invite_token)),
+            "{shown}"
+        );
         assert!(shown.contains("t-1"), "{shown}");
     }
 

@@ -31,6 +31,8 @@ pub mod system;
 use std::path::Path;
 use std::sync::Arc;
 
+use pollster::block_on;
+
 pub use tenantry_core::admin::AdminError;
 use tenantry_core::admin::Change;
 use tenantry_core::http::{HttpRequest, HttpResponse};
@@ -41,6 +43,10 @@ use tenantry_core::{
     Credentials, DryRun, EventInfo, EventQuery, InviteTtl, KeyBody, KeyCall, KeyQuery, Operation,
     Page, Policies, PolicyError, Tenant, TenantQuery, UpdateBody, UpdateCall, UpdateTenantRequest,
     Versioned,
+};
+use tenantry_core::{
+    delete_tenant, get_api_key, get_event, get_tenant, list_api_keys, list_events, list_tenants,
+    retry_event, revoke_api_key, update_tenant,
 };
 use uuid::Uuid;
 
@@ -187,7 +193,7 @@ impl Tenantry {
         query: &TenantQuery,
     ) -> Result<Page<Tenant>, ApiError> {
         self.operate(api_key, tenant_id, |op| {
-            pollster::block_on(tenantry_core::list_tenants(op, &self.store, query))
+            block_on(list_tenants(op, &self.store, query))
         })
     }
 
@@ -199,7 +205,7 @@ impl Tenantry {
         id: Uuid,
     ) -> Result<Versioned, ApiError> {
         self.operate(api_key, tenant_id, |op| {
-            pollster::block_on(tenantry_core::get_tenant(op, &self.store, id))
+            block_on(get_tenant(op, &self.store, id))
         })
     }
 
@@ -217,7 +223,7 @@ impl Tenantry {
             if_match,
         };
         self.operate(api_key, tenant_id, |op| {
-            pollster::block_on(tenantry_core::update_tenant(op, &self.store, call, id))
+            block_on(update_tenant(op, &self.store, call, id))
         })
     }
 
@@ -230,7 +236,7 @@ impl Tenantry {
         if_match: Option<&str>,
     ) -> Result<(), ApiError> {
         self.operate(api_key, tenant_id, |op| {
-            pollster::block_on(tenantry_core::delete_tenant(op, &self.store, id, if_match))
+            block_on(delete_tenant(op, &self.store, id, if_match))
         })
     }
 
@@ -271,7 +277,7 @@ impl Tenantry {
         query: &KeyQuery,
     ) -> Result<Page<ApiKeyInfo>, ApiError> {
         self.operate(api_key, tenant_id, |op| {
-            pollster::block_on(tenantry_core::list_api_keys(op, &self.store, query))
+            block_on(list_api_keys(op, &self.store, query))
         })
     }
 
@@ -283,7 +289,7 @@ impl Tenantry {
         id: Uuid,
     ) -> Result<ApiKeyInfo, ApiError> {
         self.operate(api_key, tenant_id, |op| {
-            pollster::block_on(tenantry_core::get_api_key(op, &self.store, id))
+            block_on(get_api_key(op, &self.store, id))
         })
     }
 
@@ -295,7 +301,7 @@ impl Tenantry {
         query: &EventQuery,
     ) -> Result<Page<EventInfo>, ApiError> {
         self.operate(api_key, tenant_id, |op| {
-            pollster::block_on(tenantry_core::list_events(op, &self.store, query))
+            block_on(list_events(op, &self.store, query))
         })
     }
 
@@ -307,7 +313,7 @@ impl Tenantry {
         id: Uuid,
     ) -> Result<EventInfo, ApiError> {
         self.operate(api_key, tenant_id, |op| {
-            pollster::block_on(tenantry_core::get_event(op, &self.store, id))
+            block_on(get_event(op, &self.store, id))
         })
     }
 
@@ -319,14 +325,14 @@ impl Tenantry {
         id: Uuid,
     ) -> Result<EventInfo, ApiError> {
         self.operate(api_key, tenant_id, |op| {
-            pollster::block_on(tenantry_core::retry_event(op, &self.store, id))
+            block_on(retry_event(op, &self.store, id))
         })
     }
 
     /// Revokes an API key, as `DELETE /v1/api-keys/{id}`.
     pub fn revoke_api_key(&self, api_key: &str, tenant_id: &str, id: Uuid) -> Result<(), ApiError> {
         self.operate(api_key, tenant_id, |op| {
-            pollster::block_on(tenantry_core::revoke_api_key(op, &self.store, id))
+            block_on(revoke_api_key(op, &self.store, id))
         })
     }
 
