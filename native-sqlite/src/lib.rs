@@ -107,6 +107,28 @@ macro_rules! on_store {
     };
 }
 
+/// The in-process API's calls that hand their input straight to the flow of the same name:
+/// each runs it on the store as the caller `api_key` of `tenant_id` (see `Tenantry::operate`),
+/// with the same checks and outcomes as its route. Written as a table, since they differ only
+/// in the flow, its input and its answer.
+macro_rules! flow_calls {
+    ($($(#[doc = $doc:expr])* $flow:ident($($input:ident: $kind:ty),*) -> $answer:ty;)*) => {
+        $(
+            $(#[doc = $doc])*
+            pub fn $flow(
+                &self,
+                api_key: &str,
+                tenant_id: &str,
+                $($input: $kind),*
+            ) -> Result<$answer, ApiError> {
+                self.operate(api_key, tenant_id, |op| {
+                    block_on($flow(op, &self.store, $($input),*))
+                })
+            }
+        )*
+    };
+}
+
 /// Tenantry on one SQLite connection: the in-process API.
 #[derive(Debug)]
 pub struct Tenantry {
@@ -185,30 +207,6 @@ impl Tenantry {
         })
     }
 
-    /// Lists tenants, as `GET /v1/tenants`.
-    pub fn list_tenants(
-        &self,
-        api_key: &str,
-        tenant_id: &str,
-        query: &TenantQuery,
-    ) -> Result<Page<Tenant>, ApiError> {
-        self.operate(api_key, tenant_id, |op| {
-            block_on(list_tenants(op, &self.store, query))
-        })
-    }
-
-    /// Reads a tenant with its `ETag`, as `GET /v1/tenants/{id}`.
-    pub fn get_tenant(
-        &self,
-        api_key: &str,
-        tenant_id: &str,
-        id: Uuid,
-    ) -> Result<Versioned, ApiError> {
-        self.operate(api_key, tenant_id, |op| {
-            block_on(get_tenant(op, &self.store, id))
-        })
-    }
-
     /// Updates a tenant, as `PUT /v1/tenants/{id}` (with `If-Match` when `if_match` is given).
     pub fn update_tenant(
         &self,
@@ -224,19 +222,6 @@ impl Tenantry {
         };
         self.operate(api_key, tenant_id, |op| {
             block_on(update_tenant(op, &self.store, call, id))
-        })
-    }
-
-    /// Deletes a tenant and everything of it, as `DELETE /v1/tenants/{id}`.
-    pub fn delete_tenant(
-        &self,
-        api_key: &str,
-        tenant_id: &str,
-        id: Uuid,
-        if_match: Option<&str>,
-    ) -> Result<(), ApiError> {
-        self.operate(api_key, tenant_id, |op| {
-            block_on(delete_tenant(op, &self.store, id, if_match))
         })
     }
 
@@ -269,71 +254,25 @@ impl Tenantry {
         })
     }
 
-    /// Lists a tenant's API keys, as `GET /v1/api-keys`.
-    pub fn list_api_keys(
-        &self,
-        api_key: &str,
-        tenant_id: &str,
-        query: &KeyQuery,
-    ) -> Result<Page<ApiKeyInfo>, ApiError> {
-        self.operate(api_key, tenant_id, |op| {
-            block_on(list_api_keys(op, &self.store, query))
-        })
-    }
-
-    /// Reads one API key, as `GET /v1/api-keys/{id}`.
-    pub fn get_api_key(
-        &self,
-        api_key: &str,
-        tenant_id: &str,
-        id: Uuid,
-    ) -> Result<ApiKeyInfo, ApiError> {
-        self.operate(api_key, tenant_id, |op| {
-            block_on(get_api_key(op, &self.store, id))
-        })
-    }
-
-    /// Lists the events the key sees, as `GET /v1/events`.
-    pub fn list_events(
-        &self,
-        api_key: &str,
-        tenant_id: &str,
-        query: &EventQuery,
-    ) -> Result<Page<EventInfo>, ApiError> {
-        self.operate(api_key, tenant_id, |op| {
-            block_on(list_events(op, &self.store, query))
-        })
-    }
-
-    /// Reads one event with its delivery state, as `GET /v1/events/{id}`.
-    pub fn get_event(
-        &self,
-        api_key: &str,
-        tenant_id: &str,
-        id: Uuid,
-    ) -> Result<EventInfo, ApiError> {
-        self.operate(api_key, tenant_id, |op| {
-            block_on(get_event(op, &self.store, id))
-        })
-    }
-
-    /// Schedules an event's delivery again, as `POST /v1/events/{id}/retry`; answers the event.
-    pub fn retry_event(
-        &self,
-        api_key: &str,
-        tenant_id: &str,
-        id: Uuid,
-    ) -> Result<EventInfo, ApiError> {
-        self.operate(api_key, tenant_id, |op| {
-            block_on(retry_event(op, &self.store, id))
-        })
-    }
-
-    /// Revokes an API key, as `DELETE /v1/api-keys/{id}`.
-    pub fn revoke_api_key(&self, api_key: &str, tenant_id: &str, id: Uuid) -> Result<(), ApiError> {
-        self.operate(api_key, tenant_id, |op| {
-            block_on(revoke_api_key(op, &self.store, id))
-        })
+    flow_calls! {
+        /// Lists tenants, as `GET /v1/tenants`.
+        list_tenants(query: &TenantQuery) -> Page<Tenant>;
+        /// Reads a tenant with its `ETag`, as `GET /v1/tenants/{id}`.
+        get_tenant(id: Uuid) -> Versioned;
+        /// Deletes a tenant and everything of it, as `DELETE /v1/tenants/{id}`.
+        delete_tenant(id: Uuid, if_match: Option<&str>) -> ();
+        /// Lists a tenant's API keys, as `GET /v1/api-keys`.
+        list_api_keys(query: &KeyQuery) -> Page<ApiKeyInfo>;
+        /// Reads one API key, as `GET /v1/api-keys/{id}`.
+        get_api_key(id: Uuid) -> ApiKeyInfo;
+        /// Revokes an API key, as `DELETE /v1/api-keys/{id}`.
+        revoke_api_key(id: Uuid) -> ();
+        /// Lists the events the key sees, as `GET /v1/events`.
+        list_events(query: &EventQuery) -> Page<EventInfo>;
+        /// Reads one event with its delivery state, as `GET /v1/events/{id}`.
+        get_event(id: Uuid) -> EventInfo;
+        /// Schedules an event's delivery again, as `POST /v1/events/{id}/retry`; answers the event.
+        retry_event(id: Uuid) -> EventInfo;
     }
 
     /// Answers an HTTP-shaped request without any HTTP: what the server does, in process.
