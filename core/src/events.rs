@@ -4,12 +4,11 @@
 use uuid::Uuid;
 
 use crate::action::{Action, Context, Resource};
-use crate::authz::{Policies, Principal};
+use crate::authz::Principal;
 use crate::cursor::{ListKind, Page, PageRequest};
 use crate::error::ApiError;
 use crate::event::{EventInfo, EventType};
-use crate::flow::{self, Credentials, Decision, decide, internal};
-use crate::model::{Fresh, Timestamp};
+use crate::flow::{self, Operation, decide, internal};
 use crate::store::{AuditRecord, EventFilter, EventRetry, TenantStore};
 
 /// The query of `GET /v1/events`.
@@ -24,16 +23,13 @@ pub struct EventQuery {
 /// `GET /v1/events`: a page of the events the caller sees, oldest first, with their delivery
 /// state.
 pub async fn list_events<S: TenantStore + ?Sized>(
-    policies: &Policies,
+    op: Operation<'_>,
     store: &S,
-    credentials: Credentials<'_>,
     query: &EventQuery,
-    now: Timestamp,
-    fresh: &Fresh,
 ) -> Result<Page<EventInfo>, ApiError> {
-    let principal = flow::caller(store, credentials).await?;
+    let principal = flow::caller(store, op.credentials).await?;
     let (limit, after) = query.page.check(ListKind::Events)?;
-    authorize_read(policies, store, &principal, now, fresh).await?;
+    authorize_read(op, store, &principal).await?;
     let filter = EventFilter {
         // Code, not policy, as for tenants and keys: what a key may not see is not there.
         tenant_id: (!principal.tenant_is_master).then_some(principal.tenant_id),
@@ -49,16 +45,13 @@ pub async fn list_events<S: TenantStore + ?Sized>(
 /// `GET /v1/events/{id}`: one event with its delivery state; one the caller does not see
 /// answers the 404 of an unknown event.
 pub async fn get_event<S: TenantStore + ?Sized>(
-    policies: &Policies,
+    op: Operation<'_>,
     store: &S,
-    credentials: Credentials<'_>,
     id: Uuid,
-    now: Timestamp,
-    fresh: &Fresh,
 ) -> Result<EventInfo, ApiError> {
-    let principal = flow::caller(store, credentials).await?;
+    let principal = flow::caller(store, op.credentials).await?;
     let event = visible_event(store, &principal, id).await?;
-    authorize_read(policies, store, &principal, now, fresh).await?;
+    authorize_read(op, store, &principal).await?;
     Ok(event)
 }
 
@@ -68,26 +61,18 @@ pub async fn get_event<S: TenantStore + ?Sized>(
 /// see), then policy (403: platform keys only, with `events:read`). Answers the event as it now
 /// is, with an audit record written beside the change.
 pub async fn retry_event<S: TenantStore + ?Sized>(
-    policies: &Policies,
+    op: Operation<'_>,
     store: &S,
-    credentials: Credentials<'_>,
     id: Uuid,
-    now: Timestamp,
-    fresh: &Fresh,
 ) -> Result<EventInfo, ApiError> {
-    let principal = flow::caller(store, credentials).await?;
+    let principal = flow::caller(store, op.credentials).await?;
     let event = visible_event(store, &principal, id).await?;
-    let decision = Decision {
-        principal: &principal,
-        action: Action::RetryEvent,
-        resource: Resource::Tenant(principal.tenant()),
-        now,
-        audit_id: fresh.audit_id,
-    };
-    let permit = decide(policies, store, &decision, &Context::Empty).await?;
+    let resource = Resource::Tenant(principal.tenant());
+    let decision = op.decision(&principal, Action::RetryEvent, resource);
+    let permit = decide(op.policies, store, &decision, &Context::Empty).await?;
     let retry = EventRetry {
         id,
-        at: now,
+        at: op.now,
         audit: AuditRecord {
             // The record names the tenant the event is about.
             resource_id: Some(event.tenant_id),
@@ -116,20 +101,13 @@ async fn visible_event<S: TenantStore + ?Sized>(
 /// reads: an event's tenant may be deleted, and what the caller sees of other tenants' events
 /// is decided in code above, as for every other read.
 async fn authorize_read<S: TenantStore + ?Sized>(
-    policies: &Policies,
+    op: Operation<'_>,
     store: &S,
     principal: &Principal,
-    now: Timestamp,
-    fresh: &Fresh,
 ) -> Result<(), ApiError> {
-    let decision = Decision {
-        principal,
-        action: Action::ReadEvents,
-        resource: Resource::Tenant(principal.tenant()),
-        now,
-        audit_id: fresh.audit_id,
-    };
-    decide(policies, store, &decision, &Context::Empty)
+    let resource = Resource::Tenant(principal.tenant());
+    let decision = op.decision(principal, Action::ReadEvents, resource);
+    decide(op.policies, store, &decision, &Context::Empty)
         .await
         .map(|_| ())
 }

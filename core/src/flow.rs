@@ -63,12 +63,57 @@ impl std::fmt::Debug for Credentials<'_> {
     }
 }
 
-/// One create call: credentials, the body, the idempotency key if any, and how long the
-/// owner's invite will stay valid.
-#[derive(Debug, Clone, Copy)]
-pub struct CreateCall<'a> {
+/// What every operation but accepting an invite starts from: the policies that decide, who
+/// calls, and the time and random values of any write it makes (and of its audit record). Each
+/// shell builds one per request and hands it to the flow, with the flow's own inputs.
+#[derive(Clone, Copy)]
+pub struct Operation<'a> {
+    /// The policies every decision goes to (through the one [`Policies::authorize`]).
+    pub policies: &'a Policies,
     /// The caller.
     pub credentials: Credentials<'a>,
+    /// The time of the request.
+    pub now: Timestamp,
+    /// The random values of any write and of its audit record.
+    pub fresh: &'a Fresh,
+}
+
+/// Written by hand to leave the policies out (they are the deployment's, not the request's);
+/// the key's secret and the invite token stay redacted, as their own `Debug` writes them.
+impl std::fmt::Debug for Operation<'_> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Operation")
+            .field("credentials", &self.credentials)
+            .field("now", &self.now)
+            .field("fresh", self.fresh)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Operation<'_> {
+    /// The decision to ask for: `principal` doing `action` on `resource`, at this operation's
+    /// time and under its audit id.
+    pub(crate) fn decision<'d>(
+        &self,
+        principal: &'d Principal,
+        action: Action,
+        resource: Resource<'d>,
+    ) -> Decision<'d> {
+        Decision {
+            principal,
+            action,
+            resource,
+            now: self.now,
+            audit_id: self.fresh.audit_id,
+        }
+    }
+}
+
+/// One create call: the body, the idempotency key if any, and how long the owner's invite will
+/// stay valid.
+#[derive(Debug, Clone, Copy)]
+pub struct CreateCall<'a> {
     /// The body.
     pub body: Body<'a>,
     /// The `Idempotency-Key` header: a retry with the same key and body answers the first
@@ -162,13 +207,17 @@ impl std::fmt::Debug for Created {
 /// the store in the common case: [`TenantStore::create_reads`], then the write. With an
 /// idempotency key, the key is claimed once the caller is known, and a retry is answered from it.
 pub async fn create_tenant<S: TenantStore + ?Sized>(
-    policies: &Policies,
+    op: Operation<'_>,
     store: &S,
     call: CreateCall<'_>,
-    now: Timestamp,
-    fresh: Fresh,
 ) -> Result<Created, ApiError> {
-    let presented = presented_key(call.credentials.api_key)?;
+    let Operation {
+        credentials,
+        now,
+        fresh,
+        ..
+    } = op;
+    let presented = presented_key(credentials.api_key)?;
     // The body is read before the key is looked up, so that the slug's candidates go with the
     // key in one read; its errors still answer after the caller's, in the contract's order.
     let body = read_body(call.body);
@@ -182,7 +231,7 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
         })
         .await
         .map_err(internal)?;
-    let principal = identify(&presented, found.key, call.credentials.tenant_id)?;
+    let principal = identify(&presented, found.key, credentials.tenant_id)?;
     let once = idempotency::Request {
         key: call.idempotency_key,
         fingerprint: &|| idempotency::fingerprint("POST", TENANTS_PATH, &call.body.json_bytes()),
@@ -207,7 +256,7 @@ pub async fn create_tenant<S: TenantStore + ?Sized>(
                 used: folded(found.slugs_in_use),
                 invite_ttl: call.invite_ttl,
             };
-            let result = create_held(policies, store, read, held.as_ref(), now, fresh).await;
+            let result = create_held(op, store, read, held.as_ref()).await;
             idempotency::settle(store, held, result).await
         }
     }
@@ -225,21 +274,19 @@ struct Read {
 
 /// The create itself, once any idempotency key is held; its answer goes into its write.
 async fn create_held<S: TenantStore + ?Sized>(
-    policies: &Policies,
+    op: Operation<'_>,
     store: &S,
     read: Read,
     held: Option<&Held>,
-    now: Timestamp,
-    fresh: Fresh,
 ) -> Result<Created, ApiError> {
-    let valid = read.body?;
-    let decision = Decision {
-        principal: &read.principal,
-        action: Action::CreateTenant,
-        resource: Resource::Platform,
+    let Operation {
+        policies,
         now,
-        audit_id: fresh.audit_id,
-    };
+        fresh,
+        ..
+    } = op;
+    let valid = read.body?;
+    let decision = op.decision(&read.principal, Action::CreateTenant, Resource::Platform);
     let permit = decide(
         policies,
         store,
@@ -261,7 +308,7 @@ async fn create_held<S: TenantStore + ?Sized>(
     .await?;
     loop {
         let mut record =
-            new_tenant_record(&valid, &slug, &decision, &permit, &fresh, read.invite_ttl);
+            new_tenant_record(&valid, &slug, &decision, &permit, fresh, read.invite_ttl);
         record.idempotency = held.map(|held| held.answer(created_answer(&record.tenant), now));
         match store.insert_tenant(&record).await {
             Ok(()) => {
@@ -659,6 +706,28 @@ mod tests {
         ] {
             assert_eq!(seconds(refused), None, "{refused}");
         }
+    }
+
+    #[test]
+    fn an_operation_debug_shows_neither_the_key_nor_the_invite_token() {
+        let policies = Policies::embedded().unwrap();
+        let fresh = Fresh::from_random_bytes([0x5e; crate::FRESH_RANDOM_BYTES]);
+        let op = Operation {
+            policies: &policies,
+            credentials: Credentials {
+                api_key: Some("tk_5ec7e7_5ec7e7"),
+                tenant_id: Some("t-1"),
+            },
+            now: Timestamp::from_unix_seconds(0).unwrap(),
+            fresh: &fresh,
+        };
+        let shown = format!("{op:?}");
+        assert!(!shown.contains("5ec7e7"), "{shown}");
+        assert!(
+            !shown.contains(&api_key::hex(&fresh.invite_token)),
+            "{shown}"
+        );
+        assert!(shown.contains("t-1"), "{shown}");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::dry_run::DryRun;
 use crate::error::ApiError;
 use crate::event::{EventType, parse_id};
 use crate::events::{self, EventQuery};
-use crate::flow::{self, Body, CreateCall, Credentials, InviteTtl};
+use crate::flow::{self, Body, CreateCall, Credentials, InviteTtl, Operation};
 use crate::idempotency::IDEMPOTENCY_KEY_HEADER;
 use crate::keys::{self, KeyBody, KeyCall, KeyQuery};
 use crate::model::parse_hyphenated_uuid;
@@ -192,11 +192,15 @@ pub async fn handle<S: TenantStore + ?Sized>(
     }
     let path = normalize_path(request.path);
     let route = route(&path);
+    let (key, tenant) = (request.header("X-API-Key"), request.header("X-Tenant-ID"));
     let call = Call {
-        policies,
+        op: Operation {
+            policies,
+            credentials: credentials(&key, &tenant),
+            now,
+            fresh: &fresh,
+        },
         request: &request,
-        now,
-        fresh,
         invite_ttl,
     };
     let Some(write) = Write::of(route, request.method) else {
@@ -319,10 +323,9 @@ pub(crate) fn route(path: &str) -> Option<Route> {
 
 /// One request on its way to a flow: what every route hands on.
 struct Call<'a> {
-    policies: &'a Policies,
+    /// What every flow but accepting an invite starts from, built once per request.
+    op: Operation<'a>,
     request: &'a HttpRequest<'a>,
-    now: Timestamp,
-    fresh: Fresh,
     invite_ttl: InviteTtl,
 }
 
@@ -380,11 +383,9 @@ impl Call<'_> {
         &self,
         store: &S,
     ) -> Result<HttpResponse, ApiError> {
-        let (key, tenant) = self.headers();
         let content_type = self.request.header("Content-Type");
         let idempotency_key = self.request.header(IDEMPOTENCY_KEY_HEADER);
         let call = CreateCall {
-            credentials: credentials(&key, &tenant),
             body: Body::Json {
                 content_type: content_type.as_deref(),
                 bytes: self.request.body,
@@ -392,8 +393,7 @@ impl Call<'_> {
             idempotency_key: idempotency_key.as_deref(),
             invite_ttl: self.invite_ttl,
         };
-        let created =
-            flow::create_tenant(self.policies, store, call, self.now, self.fresh.clone()).await?;
+        let created = flow::create_tenant(self.op, store, call).await?;
         let location = format!("{TENANTS_PATH}/{}", created.tenant.id);
         let mut response = json_response(201, vec![("Location", location)], &created.tenant)?;
         response.log = policy_log(&created.policy_errors);
@@ -409,16 +409,7 @@ impl Call<'_> {
             page: query.page()?,
             slug: query.get("slug").map(str::to_owned),
         };
-        let (key, tenant) = self.headers();
-        let page = tenants::list_tenants(
-            self.policies,
-            store,
-            credentials(&key, &tenant),
-            &query,
-            self.now,
-            &self.fresh,
-        )
-        .await?;
+        let page = tenants::list_tenants(self.op, store, &query).await?;
         json_response(200, Vec::new(), &page)
     }
 
@@ -427,16 +418,7 @@ impl Call<'_> {
         store: &S,
         id: Uuid,
     ) -> Result<HttpResponse, ApiError> {
-        let (key, tenant) = self.headers();
-        let found = tenants::get_tenant(
-            self.policies,
-            store,
-            credentials(&key, &tenant),
-            id,
-            self.now,
-            &self.fresh,
-        )
-        .await?;
+        let found = tenants::get_tenant(self.op, store, id).await?;
         versioned(found)
     }
 
@@ -445,19 +427,16 @@ impl Call<'_> {
         store: &S,
         id: Uuid,
     ) -> Result<HttpResponse, ApiError> {
-        let (key, tenant) = self.headers();
         let content_type = self.request.header("Content-Type");
         let if_match = self.request.header("If-Match");
         let call = UpdateCall {
-            credentials: credentials(&key, &tenant),
             body: UpdateBody::Json {
                 content_type: content_type.as_deref(),
                 bytes: self.request.body,
             },
             if_match: if_match.as_deref(),
         };
-        let updated =
-            tenants::update_tenant(self.policies, store, call, id, self.now, &self.fresh).await?;
+        let updated = tenants::update_tenant(self.op, store, call, id).await?;
         versioned(updated)
     }
 
@@ -466,18 +445,8 @@ impl Call<'_> {
         store: &S,
         id: Uuid,
     ) -> Result<HttpResponse, ApiError> {
-        let (key, tenant) = self.headers();
         let if_match = self.request.header("If-Match");
-        tenants::delete_tenant(
-            self.policies,
-            store,
-            credentials(&key, &tenant),
-            id,
-            if_match.as_deref(),
-            self.now,
-            &self.fresh,
-        )
-        .await?;
+        tenants::delete_tenant(self.op, store, id, if_match.as_deref()).await?;
         Ok(HttpResponse::no_content())
     }
 
@@ -485,19 +454,16 @@ impl Call<'_> {
         &self,
         store: &S,
     ) -> Result<HttpResponse, ApiError> {
-        let (key, tenant) = self.headers();
         let content_type = self.request.header("Content-Type");
         let idempotency_key = self.request.header(IDEMPOTENCY_KEY_HEADER);
         let call = KeyCall {
-            credentials: credentials(&key, &tenant),
             body: KeyBody::Json {
                 content_type: content_type.as_deref(),
                 bytes: self.request.body,
             },
             idempotency_key: idempotency_key.as_deref(),
         };
-        let created =
-            keys::create_api_key(self.policies, store, call, self.now, &self.fresh).await?;
+        let created = keys::create_api_key(self.op, store, call).await?;
         let location = format!("{API_KEYS_PATH}/{}", created.key.id);
         json_response(201, vec![("Location", location)], &created)
     }
@@ -518,16 +484,7 @@ impl Call<'_> {
             page: query.page()?,
             tenant_id,
         };
-        let (key, tenant) = self.headers();
-        let page = keys::list_api_keys(
-            self.policies,
-            store,
-            credentials(&key, &tenant),
-            &query,
-            self.now,
-            &self.fresh,
-        )
-        .await?;
+        let page = keys::list_api_keys(self.op, store, &query).await?;
         json_response(200, Vec::new(), &page)
     }
 
@@ -536,16 +493,7 @@ impl Call<'_> {
         store: &S,
         id: Uuid,
     ) -> Result<HttpResponse, ApiError> {
-        let (key, tenant) = self.headers();
-        let found = keys::get_api_key(
-            self.policies,
-            store,
-            credentials(&key, &tenant),
-            id,
-            self.now,
-            &self.fresh,
-        )
-        .await?;
+        let found = keys::get_api_key(self.op, store, id).await?;
         json_response(200, Vec::new(), &found)
     }
 
@@ -554,16 +502,7 @@ impl Call<'_> {
         store: &S,
         id: Uuid,
     ) -> Result<HttpResponse, ApiError> {
-        let (key, tenant) = self.headers();
-        keys::revoke_api_key(
-            self.policies,
-            store,
-            credentials(&key, &tenant),
-            id,
-            self.now,
-            &self.fresh,
-        )
-        .await?;
+        keys::revoke_api_key(self.op, store, id).await?;
         Ok(HttpResponse::no_content())
     }
 
@@ -585,16 +524,7 @@ impl Call<'_> {
             page: query.page()?,
             kind,
         };
-        let (key, tenant) = self.headers();
-        let page = events::list_events(
-            self.policies,
-            store,
-            credentials(&key, &tenant),
-            &query,
-            self.now,
-            &self.fresh,
-        )
-        .await?;
+        let page = events::list_events(self.op, store, &query).await?;
         json_response(200, Vec::new(), &page)
     }
 
@@ -603,16 +533,7 @@ impl Call<'_> {
         store: &S,
         id: Uuid,
     ) -> Result<HttpResponse, ApiError> {
-        let (key, tenant) = self.headers();
-        let found = events::get_event(
-            self.policies,
-            store,
-            credentials(&key, &tenant),
-            id,
-            self.now,
-            &self.fresh,
-        )
-        .await?;
+        let found = events::get_event(self.op, store, id).await?;
         json_response(200, Vec::new(), &found)
     }
 
@@ -621,16 +542,7 @@ impl Call<'_> {
         store: &S,
         id: Uuid,
     ) -> Result<HttpResponse, ApiError> {
-        let (key, tenant) = self.headers();
-        let event = events::retry_event(
-            self.policies,
-            store,
-            credentials(&key, &tenant),
-            id,
-            self.now,
-            &self.fresh,
-        )
-        .await?;
+        let event = events::retry_event(self.op, store, id).await?;
         json_response(202, Vec::new(), &event)
     }
 
@@ -643,8 +555,8 @@ impl Call<'_> {
             store,
             content_type.as_deref(),
             self.request.body,
-            self.now,
-            &self.fresh,
+            self.op.now,
+            self.op.fresh,
         )
         .await?;
         json_response(200, Vec::new(), &accepted)
@@ -655,25 +567,8 @@ impl Call<'_> {
         store: &S,
         id: Uuid,
     ) -> Result<HttpResponse, ApiError> {
-        let (key, tenant) = self.headers();
-        let resent = crate::invites::resend_invite(
-            self.policies,
-            store,
-            credentials(&key, &tenant),
-            id,
-            self.now,
-            &self.fresh,
-            self.invite_ttl,
-        )
-        .await?;
+        let resent = crate::invites::resend_invite(self.op, store, id, self.invite_ttl).await?;
         json_response(202, Vec::new(), &resent)
-    }
-
-    fn headers(&self) -> (Option<Cow<'_, str>>, Option<Cow<'_, str>>) {
-        (
-            self.request.header("X-API-Key"),
-            self.request.header("X-Tenant-ID"),
-        )
     }
 }
 

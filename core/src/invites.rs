@@ -10,10 +10,9 @@ use uuid::Uuid;
 
 use crate::action::{Action, Ask, Context, Resource, TenantRef};
 use crate::api_key::hash_secret;
-use crate::authz::Policies;
 use crate::error::ApiError;
 use crate::event::{EventType, NewEvent};
-use crate::flow::{self, Credentials, Decision, InviteTtl, decide, internal};
+use crate::flow::{self, InviteTtl, Operation, decide, internal};
 use crate::model::{Fresh, Timestamp};
 use crate::store::{
     AuditRecord, InviteAcceptance, InviteRenewal, OwnerUser, StoreError, TenantStore,
@@ -66,25 +65,17 @@ impl std::fmt::Debug for Resent {
 /// the old tokens stop working. Checks: the caller, the tenant (404), policy as an update of the tenant (403),
 /// an owner (409 `no_owner`) still invited (409 `owner_active`).
 pub async fn resend_invite<S: TenantStore + ?Sized>(
-    policies: &Policies,
+    op: Operation<'_>,
     store: &S,
-    credentials: Credentials<'_>,
     id: Uuid,
-    now: Timestamp,
-    fresh: &Fresh,
     ttl: InviteTtl,
 ) -> Result<Resent, ApiError> {
-    let principal = flow::caller(store, credentials).await?;
+    let principal = flow::caller(store, op.credentials).await?;
     let tenant = visible(store, &principal, id, None).await?.stored.tenant;
-    let decision = Decision {
-        principal: &principal,
-        action: Action::UpdateTenant,
-        resource: Resource::Tenant(TenantRef::of(&tenant)),
-        now,
-        audit_id: fresh.audit_id,
-    };
+    let resource = Resource::Tenant(TenantRef::of(&tenant));
+    let decision = op.decision(&principal, Action::UpdateTenant, resource);
     let ask = Context::Tenant(Ask::of_tenant(&tenant));
-    let permit = decide(policies, store, &decision, &ask).await?;
+    let permit = decide(op.policies, store, &decision, &ask).await?;
     let owner_id = tenant.owner_user_id.ok_or(ApiError::NoOwner)?;
     let owner = store
         .owner(owner_id)
@@ -99,9 +90,9 @@ pub async fn resend_invite<S: TenantStore + ?Sized>(
         tenant_id: tenant.id,
         email: owner.email,
         name: owner.name,
-        created_at: now,
+        created_at: op.now,
     };
-    let (invite, token) = flow::new_invite(&user, fresh, now, ttl);
+    let (invite, token) = flow::new_invite(&user, op.fresh, op.now, ttl);
     let renewal = InviteRenewal {
         event: NewEvent::of_invite(&tenant, &user, &invite, token.clone()),
         audit: AuditRecord {
@@ -254,16 +245,21 @@ mod tests {
                 owner_name: "O".into(),
                 ..Default::default()
             };
-            let call = CreateCall {
+            let op = Operation {
+                policies: &policies,
                 credentials: Credentials {
                     api_key: Some(&boot.1),
                     tenant_id: Some(&boot.0.to_string()),
                 },
+                now,
+                fresh: &fresh(1),
+            };
+            let call = CreateCall {
                 body: Body::Typed(&request),
                 idempotency_key: None,
                 invite_ttl: InviteTtl::default(),
             };
-            let created = create_tenant(&policies, &store, call, now, fresh(1))
+            let created = create_tenant(op, &store, call)
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
             let token = created.invite_token.clone().unwrap_or_default();

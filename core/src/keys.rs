@@ -9,15 +9,14 @@ use uuid::Uuid;
 
 use crate::action::{Action, Context, Resource, TenantRef};
 use crate::api_key::IssuedKey;
-use crate::authz::{Policies, Principal};
+use crate::authz::Principal;
 use crate::cursor::{ListKind, Page, PageRequest};
 use crate::error::ApiError;
 use crate::event::{EventType, NewEvent};
-use crate::flow::{self, Credentials, Decision, decide, internal};
+use crate::flow::{self, Operation, decide, internal};
 use crate::http::API_KEYS_PATH;
 use crate::idempotency::{self, Begun, Held};
 use crate::model::parse_hyphenated_uuid;
-use crate::model::{Fresh, Timestamp};
 use crate::scope::Scope;
 use crate::store::{
     ApiKeyInfo, KeyIssue, KeyRevocation, NewApiKey, StoreError, StoredAnswer, TenantStore,
@@ -69,11 +68,9 @@ impl KeyBody<'_> {
     }
 }
 
-/// One key create call: the caller, the body, and the idempotency key, if any.
+/// One key create call: the body, and the idempotency key, if any.
 #[derive(Debug, Clone, Copy)]
 pub struct KeyCall<'a> {
-    /// The caller.
-    pub credentials: Credentials<'a>,
     /// The body.
     pub body: KeyBody<'a>,
     /// The `Idempotency-Key` header: a retry with the same key and body answers the first
@@ -116,32 +113,21 @@ pub struct KeyQuery {
 /// body, the tenant (404 unless the caller sees it), policy (403), no escalation (403 with
 /// `details.missing_scopes`).
 pub async fn create_api_key<S: TenantStore + ?Sized>(
-    policies: &Policies,
+    op: Operation<'_>,
     store: &S,
     call: KeyCall<'_>,
-    now: Timestamp,
-    fresh: &Fresh,
 ) -> Result<CreatedKey, ApiError> {
-    let principal = flow::caller(store, call.credentials).await?;
+    let principal = flow::caller(store, op.credentials).await?;
     let once = idempotency::Request {
         key: call.idempotency_key,
         fingerprint: &|| idempotency::fingerprint("POST", API_KEYS_PATH, &call.body.json_bytes()),
-        claim_id: fresh.audit_id,
-        now,
+        claim_id: op.fresh.audit_id,
+        now: op.now,
     };
     match idempotency::begin(store, &principal, once).await? {
         Begun::Replay(answer) => idempotency::replayed(&answer),
         Begun::Run(held) => {
-            let result = issue_held(
-                policies,
-                store,
-                &principal,
-                call.body,
-                held.as_ref(),
-                now,
-                fresh,
-            )
-            .await;
+            let result = issue_held(op, store, &principal, call.body, held.as_ref()).await;
             idempotency::settle(store, held, result).await
         }
     }
@@ -149,13 +135,11 @@ pub async fn create_api_key<S: TenantStore + ?Sized>(
 
 /// The issue itself, once any idempotency key is held; its answer goes into its write.
 async fn issue_held<S: TenantStore + ?Sized>(
-    policies: &Policies,
+    op: Operation<'_>,
     store: &S,
     principal: &Principal,
     body: KeyBody<'_>,
     held: Option<&Held>,
-    now: Timestamp,
-    fresh: &Fresh,
 ) -> Result<CreatedKey, ApiError> {
     let ValidKey {
         name,
@@ -174,14 +158,9 @@ async fn issue_held<S: TenantStore + ?Sized>(
     };
     let tenant_id = tenant_id.unwrap_or(principal.tenant_id);
     let target = target_tenant(store, principal, tenant_id).await?;
-    let decision = Decision {
-        principal,
-        action: Action::CreateApiKey,
-        resource: Resource::Tenant(target.as_ref()),
-        now,
-        audit_id: fresh.audit_id,
-    };
-    let permit = decide(policies, store, &decision, &Context::Scopes(&scopes)).await?;
+    let resource = Resource::Tenant(target.as_ref());
+    let decision = op.decision(principal, Action::CreateApiKey, resource);
+    let permit = decide(op.policies, store, &decision, &Context::Scopes(&scopes)).await?;
     let missing: Vec<String> = scopes
         .iter()
         .filter(|s| !principal.scopes.contains(s))
@@ -191,7 +170,8 @@ async fn issue_held<S: TenantStore + ?Sized>(
         let refusal = ApiError::MissingScopes { scopes: missing };
         return Err(flow::refuse(store, &decision, "no_escalation", refusal).await);
     }
-    let issued = IssuedKey::from_random_bytes(fresh.key_bytes());
+    let now = op.now;
+    let issued = IssuedKey::from_random_bytes(op.fresh.key_bytes());
     let key = NewApiKey::of(&issued, tenant_id, &name, scopes, now);
     let audit = crate::store::AuditRecord {
         resource_id: Some(tenant_id),
@@ -228,25 +208,17 @@ async fn issue_held<S: TenantStore + ?Sized>(
 
 /// `GET /v1/api-keys`: a page of one tenant's keys, revoked ones included, never a secret.
 pub async fn list_api_keys<S: TenantStore + ?Sized>(
-    policies: &Policies,
+    op: Operation<'_>,
     store: &S,
-    credentials: Credentials<'_>,
     query: &KeyQuery,
-    now: Timestamp,
-    fresh: &Fresh,
 ) -> Result<Page<ApiKeyInfo>, ApiError> {
-    let principal = flow::caller(store, credentials).await?;
+    let principal = flow::caller(store, op.credentials).await?;
     let (limit, after) = query.page.check(ListKind::ApiKeys)?;
     let tenant_id = query.tenant_id.unwrap_or(principal.tenant_id);
     let target = target_tenant(store, &principal, tenant_id).await?;
-    let decision = Decision {
-        principal: &principal,
-        action: Action::ListApiKeys,
-        resource: Resource::Tenant(target.as_ref()),
-        now,
-        audit_id: fresh.audit_id,
-    };
-    decide(policies, store, &decision, &Context::Empty).await?;
+    let resource = Resource::Tenant(target.as_ref());
+    let decision = op.decision(&principal, Action::ListApiKeys, resource);
+    decide(op.policies, store, &decision, &Context::Empty).await?;
     let rows = store
         .api_keys_after(tenant_id, after, limit + 1)
         .await
@@ -256,45 +228,30 @@ pub async fn list_api_keys<S: TenantStore + ?Sized>(
 
 /// `GET /v1/api-keys/{id}`: one key, never its secret (the action is `list_api_keys`).
 pub async fn get_api_key<S: TenantStore + ?Sized>(
-    policies: &Policies,
+    op: Operation<'_>,
     store: &S,
-    credentials: Credentials<'_>,
     id: Uuid,
-    now: Timestamp,
-    fresh: &Fresh,
 ) -> Result<ApiKeyInfo, ApiError> {
-    let principal = flow::caller(store, credentials).await?;
+    let principal = flow::caller(store, op.credentials).await?;
     let (key, tenant) = visible_key(store, &principal, id).await?;
-    let decision = Decision {
-        principal: &principal,
-        action: Action::ListApiKeys,
-        resource: Resource::Tenant(tenant.as_ref()),
-        now,
-        audit_id: fresh.audit_id,
-    };
-    decide(policies, store, &decision, &Context::Empty).await?;
+    let resource = Resource::Tenant(tenant.as_ref());
+    let decision = op.decision(&principal, Action::ListApiKeys, resource);
+    decide(op.policies, store, &decision, &Context::Empty).await?;
     Ok(key)
 }
 
 /// `DELETE /v1/api-keys/{id}`: revokes the key at once; a revoked key keeps its first time.
 pub async fn revoke_api_key<S: TenantStore + ?Sized>(
-    policies: &Policies,
+    op: Operation<'_>,
     store: &S,
-    credentials: Credentials<'_>,
     id: Uuid,
-    now: Timestamp,
-    fresh: &Fresh,
 ) -> Result<(), ApiError> {
-    let principal = flow::caller(store, credentials).await?;
+    let principal = flow::caller(store, op.credentials).await?;
     let (key, tenant) = visible_key(store, &principal, id).await?;
-    let decision = Decision {
-        principal: &principal,
-        action: Action::RevokeApiKey,
-        resource: Resource::Tenant(tenant.as_ref()),
-        now,
-        audit_id: fresh.audit_id,
-    };
-    let permit = decide(policies, store, &decision, &Context::Empty).await?;
+    let resource = Resource::Tenant(tenant.as_ref());
+    let decision = op.decision(&principal, Action::RevokeApiKey, resource);
+    let permit = decide(op.policies, store, &decision, &Context::Empty).await?;
+    let now = op.now;
     let audit = decision.audit("allow", permit.policies);
     // Revoking a revoked key changes nothing, so it has no event.
     let event = key.revoked_at.is_none().then(|| {
@@ -469,6 +426,7 @@ fn check_scopes(problems: &mut Problems, scopes: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Timestamp;
 
     #[test]
     fn a_key_body_reports_every_problem_at_once() {

@@ -61,7 +61,7 @@ pub use error::{ApiError, ErrorBody, SlugConflict};
 pub use event::{EventInfo, EventType, NewEvent, parse_id as parse_event_id};
 pub use events::{EventQuery, get_event, list_events, retry_event};
 pub use fields::CreateTenantRequest;
-pub use flow::{Body, CreateCall, Created, Credentials, InviteTtl, create_tenant};
+pub use flow::{Body, CreateCall, Created, Credentials, InviteTtl, Operation, create_tenant};
 pub use idempotency::{
     IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_TTL_SECONDS, IDEMPOTENCY_LEASE_SECONDS,
     MAX_IDEMPOTENCY_KEY_CHARS,

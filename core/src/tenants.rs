@@ -4,12 +4,12 @@
 use uuid::Uuid;
 
 use crate::action::{Action, Ask, Context, Resource, TenantRef};
-use crate::authz::{Policies, Principal};
+use crate::authz::Principal;
 use crate::cursor::{ListKind, Page, PageRequest};
 use crate::error::ApiError;
 use crate::event::{EventType, NewEvent};
-use crate::flow::{self, Credentials, Decision, decide, internal};
-use crate::model::{Fresh, Tenant, Timestamp};
+use crate::flow::{self, Operation, decide, internal};
+use crate::model::Tenant;
 use crate::store::{FoundTenant, StoreError, TenantDeletion, TenantStore, TenantUpdate};
 use crate::update::{self, Patch, UpdateTenantRequest};
 
@@ -58,11 +58,9 @@ pub enum UpdateBody<'a> {
     Typed(&'a UpdateTenantRequest),
 }
 
-/// One update call: the caller, the body and `If-Match`.
+/// One update call: the body and `If-Match`.
 #[derive(Debug, Clone, Copy)]
 pub struct UpdateCall<'a> {
-    /// The caller.
-    pub credentials: Credentials<'a>,
     /// The body.
     pub body: UpdateBody<'a>,
     /// The `If-Match` header: `*` or entity tags, one of which must be current.
@@ -71,23 +69,14 @@ pub struct UpdateCall<'a> {
 
 /// `GET /v1/tenants`: a page of tenants, oldest first. Platform keys only (policy).
 pub async fn list_tenants<S: TenantStore + ?Sized>(
-    policies: &Policies,
+    op: Operation<'_>,
     store: &S,
-    credentials: Credentials<'_>,
     query: &TenantQuery,
-    now: Timestamp,
-    fresh: &Fresh,
 ) -> Result<Page<Tenant>, ApiError> {
-    let principal = flow::caller(store, credentials).await?;
+    let principal = flow::caller(store, op.credentials).await?;
     let (limit, after) = query.page.check(ListKind::Tenants)?;
-    let decision = Decision {
-        principal: &principal,
-        action: Action::ListTenants,
-        resource: Resource::Platform,
-        now,
-        audit_id: fresh.audit_id,
-    };
-    decide(policies, store, &decision, &Context::Empty).await?;
+    let decision = op.decision(&principal, Action::ListTenants, Resource::Platform);
+    decide(op.policies, store, &decision, &Context::Empty).await?;
     let rows = store
         .tenants_after(after, limit + 1, query.slug.as_deref())
         .await
@@ -97,24 +86,16 @@ pub async fn list_tenants<S: TenantStore + ?Sized>(
 
 /// `GET /v1/tenants/{id}`: the tenant with its `ETag`.
 pub async fn get_tenant<S: TenantStore + ?Sized>(
-    policies: &Policies,
+    op: Operation<'_>,
     store: &S,
-    credentials: Credentials<'_>,
     id: Uuid,
-    now: Timestamp,
-    fresh: &Fresh,
 ) -> Result<Versioned, ApiError> {
-    let principal = flow::caller(store, credentials).await?;
+    let principal = flow::caller(store, op.credentials).await?;
     let found = visible(store, &principal, id, None).await?;
     let tenant = found.stored.tenant;
-    let decision = Decision {
-        principal: &principal,
-        action: Action::ReadTenant,
-        resource: Resource::Tenant(TenantRef::of(&tenant)),
-        now,
-        audit_id: fresh.audit_id,
-    };
-    decide(policies, store, &decision, &Context::Empty).await?;
+    let resource = Resource::Tenant(TenantRef::of(&tenant));
+    let decision = op.decision(&principal, Action::ReadTenant, resource);
+    decide(op.policies, store, &decision, &Context::Empty).await?;
     Ok(Versioned::new(tenant, found.stored.version))
 }
 
@@ -122,15 +103,13 @@ pub async fn get_tenant<S: TenantStore + ?Sized>(
 /// (404), the new owner (400), policy on the values after the update (403), `If-Match` (412).
 /// An update that changes nothing writes nothing and keeps `updated_at` and the `ETag`.
 pub async fn update_tenant<S: TenantStore + ?Sized>(
-    policies: &Policies,
+    op: Operation<'_>,
     store: &S,
     call: UpdateCall<'_>,
     id: Uuid,
-    now: Timestamp,
-    fresh: &Fresh,
 ) -> Result<Versioned, ApiError> {
     let if_match = call.if_match;
-    let principal = flow::caller(store, call.credentials).await?;
+    let principal = flow::caller(store, op.credentials).await?;
     let patch = match call.body {
         UpdateBody::Json {
             content_type,
@@ -144,9 +123,7 @@ pub async fn update_tenant<S: TenantStore + ?Sized>(
     };
     for _ in 0..WRITE_ATTEMPTS {
         let found = visible(store, &principal, id, patch.owner_user_id).await?;
-        let write = plan_update(
-            policies, store, &principal, &patch, &found, if_match, now, fresh,
-        );
+        let write = plan_update(op, store, &principal, &patch, &found, if_match);
         let (update, next) = match write.await? {
             Planned::Unchanged(same) => return Ok(same),
             Planned::Write(update, next) => (*update, next),
@@ -169,34 +146,24 @@ enum Planned {
     Write(Box<TenantUpdate>, Versioned),
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the steps of one flow, split out so that the retry loop stays readable"
-)]
+/// One attempt of an update, split out so that the retry loop stays readable.
 async fn plan_update<S: TenantStore + ?Sized>(
-    policies: &Policies,
+    op: Operation<'_>,
     store: &S,
     principal: &Principal,
     patch: &Patch,
     found: &FoundTenant,
     if_match: Option<&str>,
-    now: Timestamp,
-    fresh: &Fresh,
 ) -> Result<Planned, ApiError> {
     let current = &found.stored.tenant;
     if patch.owner_user_id.is_some() && !found.has_user {
         return Err(owner_not_a_user());
     }
     let next = patch.apply(current);
-    let decision = Decision {
-        principal,
-        action: Action::UpdateTenant,
-        resource: Resource::Tenant(TenantRef::of(current)),
-        now,
-        audit_id: fresh.audit_id,
-    };
+    let resource = Resource::Tenant(TenantRef::of(current));
+    let decision = op.decision(principal, Action::UpdateTenant, resource);
     let permit = decide(
-        policies,
+        op.policies,
         store,
         &decision,
         &Context::Tenant(Ask::of_tenant(&next)),
@@ -209,6 +176,7 @@ async fn plan_update<S: TenantStore + ?Sized>(
             found.stored.version,
         )));
     }
+    let now = op.now;
     let next = Tenant {
         updated_at: now,
         ..next
@@ -229,26 +197,18 @@ async fn plan_update<S: TenantStore + ?Sized>(
 /// `DELETE /v1/tenants/{id}`: the tenant and everything of it, in one write. Checks: the
 /// caller, the tenant (404), policy (403), the platform tenant (409, code), `If-Match` (412).
 pub async fn delete_tenant<S: TenantStore + ?Sized>(
-    policies: &Policies,
+    op: Operation<'_>,
     store: &S,
-    credentials: Credentials<'_>,
     id: Uuid,
     if_match: Option<&str>,
-    now: Timestamp,
-    fresh: &Fresh,
 ) -> Result<(), ApiError> {
-    let principal = flow::caller(store, credentials).await?;
+    let principal = flow::caller(store, op.credentials).await?;
     for _ in 0..WRITE_ATTEMPTS {
         let found = visible(store, &principal, id, None).await?;
         let tenant = &found.stored.tenant;
-        let decision = Decision {
-            principal: &principal,
-            action: Action::DeleteTenant,
-            resource: Resource::Tenant(TenantRef::of(tenant)),
-            now,
-            audit_id: fresh.audit_id,
-        };
-        let permit = decide(policies, store, &decision, &Context::Empty).await?;
+        let resource = Resource::Tenant(TenantRef::of(tenant));
+        let decision = op.decision(&principal, Action::DeleteTenant, resource);
+        let permit = decide(op.policies, store, &decision, &Context::Empty).await?;
         // Code, not policy: without its platform tenant nobody could administer anything.
         if tenant.is_master {
             return Err(
@@ -260,7 +220,7 @@ pub async fn delete_tenant<S: TenantStore + ?Sized>(
         let deletion = TenantDeletion {
             tenant_id: id,
             read_version: found.stored.version,
-            event: NewEvent::of_tenant(audit.id, EventType::TenantDeleted, tenant, now),
+            event: NewEvent::of_tenant(audit.id, EventType::TenantDeleted, tenant, op.now),
             audit,
         };
         match store.delete_tenant(&deletion).await {

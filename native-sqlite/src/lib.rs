@@ -31,6 +31,8 @@ pub mod system;
 use std::path::Path;
 use std::sync::Arc;
 
+use pollster::block_on;
+
 pub use tenantry_core::admin::AdminError;
 use tenantry_core::admin::Change;
 use tenantry_core::http::{HttpRequest, HttpResponse};
@@ -38,9 +40,13 @@ use tenantry_core::sql;
 use tenantry_core::store::ApiKeyInfo;
 use tenantry_core::{
     ApiError, Body, CreateApiKeyRequest, CreateCall, CreateTenantRequest, Created, CreatedKey,
-    Credentials, DryRun, EventInfo, EventQuery, InviteTtl, KeyBody, KeyCall, KeyQuery, Page,
-    Policies, PolicyError, Tenant, TenantQuery, UpdateBody, UpdateCall, UpdateTenantRequest,
+    Credentials, DryRun, EventInfo, EventQuery, InviteTtl, KeyBody, KeyCall, KeyQuery, Operation,
+    Page, Policies, PolicyError, Tenant, TenantQuery, UpdateBody, UpdateCall, UpdateTenantRequest,
     Versioned,
+};
+use tenantry_core::{
+    delete_tenant, get_api_key, get_event, get_tenant, list_api_keys, list_events, list_tenants,
+    retry_event, revoke_api_key, update_tenant,
 };
 use uuid::Uuid;
 
@@ -98,6 +104,28 @@ macro_rules! on_store {
             let $store = &$tenantry.store;
             pollster::block_on($flow)
         }
+    };
+}
+
+/// The in-process API's calls that hand their input straight to the flow of the same name:
+/// each runs it on the store as the caller `api_key` of `tenant_id` (see `Tenantry::operate`),
+/// with the same checks and outcomes as its route. Written as a table, since they differ only
+/// in the flow, its input and its answer.
+macro_rules! flow_calls {
+    ($($(#[doc = $doc:expr])* $flow:ident($($input:ident: $kind:ty),*) -> $answer:ty;)*) => {
+        $(
+            $(#[doc = $doc])*
+            pub fn $flow(
+                &self,
+                api_key: &str,
+                tenant_id: &str,
+                $($input: $kind),*
+            ) -> Result<$answer, ApiError> {
+                self.operate(api_key, tenant_id, |op| {
+                    block_on($flow(op, &self.store, $($input),*))
+                })
+            }
+        )*
     };
 }
 
@@ -167,58 +195,16 @@ impl Tenantry {
         request: &CreateTenantRequest,
         options: WriteOptions<'_>,
     ) -> Result<Created, ApiError> {
-        let (now, fresh) = inputs()?;
         let call = CreateCall {
-            credentials: credentials(api_key, tenant_id),
             body: Body::Typed(request),
             idempotency_key: options.idempotency_key,
             invite_ttl: self.invite_ttl,
         };
-        on_store!(self, options, |store| tenantry_core::create_tenant(
-            &self.policies,
-            store,
-            call,
-            now,
-            fresh
-        ))
-    }
-
-    /// Lists tenants, as `GET /v1/tenants`.
-    pub fn list_tenants(
-        &self,
-        api_key: &str,
-        tenant_id: &str,
-        query: &TenantQuery,
-    ) -> Result<Page<Tenant>, ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::list_tenants(
-            &self.policies,
-            &self.store,
-            credentials,
-            query,
-            now,
-            &fresh,
-        ))
-    }
-
-    /// Reads a tenant with its `ETag`, as `GET /v1/tenants/{id}`.
-    pub fn get_tenant(
-        &self,
-        api_key: &str,
-        tenant_id: &str,
-        id: Uuid,
-    ) -> Result<Versioned, ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::get_tenant(
-            &self.policies,
-            &self.store,
-            credentials,
-            id,
-            now,
-            &fresh,
-        ))
+        self.operate(api_key, tenant_id, |op| {
+            on_store!(self, options, |store| tenantry_core::create_tenant(
+                op, store, call
+            ))
+        })
     }
 
     /// Updates a tenant, as `PUT /v1/tenants/{id}` (with `If-Match` when `if_match` is given).
@@ -230,41 +216,13 @@ impl Tenantry {
         request: &UpdateTenantRequest,
         if_match: Option<&str>,
     ) -> Result<Versioned, ApiError> {
-        let (now, fresh) = inputs()?;
         let call = UpdateCall {
-            credentials: credentials(api_key, tenant_id),
             body: UpdateBody::Typed(request),
             if_match,
         };
-        pollster::block_on(tenantry_core::update_tenant(
-            &self.policies,
-            &self.store,
-            call,
-            id,
-            now,
-            &fresh,
-        ))
-    }
-
-    /// Deletes a tenant and everything of it, as `DELETE /v1/tenants/{id}`.
-    pub fn delete_tenant(
-        &self,
-        api_key: &str,
-        tenant_id: &str,
-        id: Uuid,
-        if_match: Option<&str>,
-    ) -> Result<(), ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::delete_tenant(
-            &self.policies,
-            &self.store,
-            credentials,
-            id,
-            if_match,
-            now,
-            &fresh,
-        ))
+        self.operate(api_key, tenant_id, |op| {
+            block_on(update_tenant(op, &self.store, call, id))
+        })
     }
 
     /// Issues an API key, as `POST /v1/api-keys`.
@@ -285,128 +243,36 @@ impl Tenantry {
         request: &CreateApiKeyRequest,
         options: WriteOptions<'_>,
     ) -> Result<CreatedKey, ApiError> {
-        let (now, fresh) = inputs()?;
         let call = KeyCall {
-            credentials: credentials(api_key, tenant_id),
             body: KeyBody::Typed(request),
             idempotency_key: options.idempotency_key,
         };
-        on_store!(self, options, |store| tenantry_core::create_api_key(
-            &self.policies,
-            store,
-            call,
-            now,
-            &fresh
-        ))
+        self.operate(api_key, tenant_id, |op| {
+            on_store!(self, options, |store| tenantry_core::create_api_key(
+                op, store, call
+            ))
+        })
     }
 
-    /// Lists a tenant's API keys, as `GET /v1/api-keys`.
-    pub fn list_api_keys(
-        &self,
-        api_key: &str,
-        tenant_id: &str,
-        query: &KeyQuery,
-    ) -> Result<Page<ApiKeyInfo>, ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::list_api_keys(
-            &self.policies,
-            &self.store,
-            credentials,
-            query,
-            now,
-            &fresh,
-        ))
-    }
-
-    /// Reads one API key, as `GET /v1/api-keys/{id}`.
-    pub fn get_api_key(
-        &self,
-        api_key: &str,
-        tenant_id: &str,
-        id: Uuid,
-    ) -> Result<ApiKeyInfo, ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::get_api_key(
-            &self.policies,
-            &self.store,
-            credentials,
-            id,
-            now,
-            &fresh,
-        ))
-    }
-
-    /// Lists the events the key sees, as `GET /v1/events`.
-    pub fn list_events(
-        &self,
-        api_key: &str,
-        tenant_id: &str,
-        query: &EventQuery,
-    ) -> Result<Page<EventInfo>, ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::list_events(
-            &self.policies,
-            &self.store,
-            credentials,
-            query,
-            now,
-            &fresh,
-        ))
-    }
-
-    /// Reads one event with its delivery state, as `GET /v1/events/{id}`.
-    pub fn get_event(
-        &self,
-        api_key: &str,
-        tenant_id: &str,
-        id: Uuid,
-    ) -> Result<EventInfo, ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::get_event(
-            &self.policies,
-            &self.store,
-            credentials,
-            id,
-            now,
-            &fresh,
-        ))
-    }
-
-    /// Schedules an event's delivery again, as `POST /v1/events/{id}/retry`; answers the event.
-    pub fn retry_event(
-        &self,
-        api_key: &str,
-        tenant_id: &str,
-        id: Uuid,
-    ) -> Result<EventInfo, ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::retry_event(
-            &self.policies,
-            &self.store,
-            credentials,
-            id,
-            now,
-            &fresh,
-        ))
-    }
-
-    /// Revokes an API key, as `DELETE /v1/api-keys/{id}`.
-    pub fn revoke_api_key(&self, api_key: &str, tenant_id: &str, id: Uuid) -> Result<(), ApiError> {
-        let (now, fresh) = inputs()?;
-        let credentials = credentials(api_key, tenant_id);
-        pollster::block_on(tenantry_core::revoke_api_key(
-            &self.policies,
-            &self.store,
-            credentials,
-            id,
-            now,
-            &fresh,
-        ))
+    flow_calls! {
+        /// Lists tenants, as `GET /v1/tenants`.
+        list_tenants(query: &TenantQuery) -> Page<Tenant>;
+        /// Reads a tenant with its `ETag`, as `GET /v1/tenants/{id}`.
+        get_tenant(id: Uuid) -> Versioned;
+        /// Deletes a tenant and everything of it, as `DELETE /v1/tenants/{id}`.
+        delete_tenant(id: Uuid, if_match: Option<&str>) -> ();
+        /// Lists a tenant's API keys, as `GET /v1/api-keys`.
+        list_api_keys(query: &KeyQuery) -> Page<ApiKeyInfo>;
+        /// Reads one API key, as `GET /v1/api-keys/{id}`.
+        get_api_key(id: Uuid) -> ApiKeyInfo;
+        /// Revokes an API key, as `DELETE /v1/api-keys/{id}`.
+        revoke_api_key(id: Uuid) -> ();
+        /// Lists the events the key sees, as `GET /v1/events`.
+        list_events(query: &EventQuery) -> Page<EventInfo>;
+        /// Reads one event with its delivery state, as `GET /v1/events/{id}`.
+        get_event(id: Uuid) -> EventInfo;
+        /// Schedules an event's delivery again, as `POST /v1/events/{id}/retry`; answers the event.
+        retry_event(id: Uuid) -> EventInfo;
     }
 
     /// Answers an HTTP-shaped request without any HTTP: what the server does, in process.
@@ -435,6 +301,27 @@ impl Tenantry {
         ))
     }
 
+    /// Runs `flow` as the caller `api_key` of `tenant_id`, now and with fresh random values: the
+    /// opening every method of the in-process API shares. The flow blocks on its future itself,
+    /// so that the operation it borrows (and the random values in it) outlive it.
+    fn operate<T>(
+        &self,
+        api_key: &str,
+        tenant_id: &str,
+        flow: impl FnOnce(Operation<'_>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let (now, fresh) = inputs()?;
+        flow(Operation {
+            policies: &self.policies,
+            credentials: Credentials {
+                api_key: Some(api_key),
+                tenant_id: Some(tenant_id),
+            },
+            now,
+            fresh: &fresh,
+        })
+    }
+
     /// Creates the platform tenant and its first key; fails, changing nothing, if the database
     /// already has one.
     pub fn init(&self) -> Result<admin::Bootstrapped, NativeError> {
@@ -452,13 +339,6 @@ impl Tenantry {
     /// fails, nothing changes and the error says why.
     pub fn apply_admin_change(&self, change: &Change) -> Result<(), NativeError> {
         Ok(self.store.apply_change(change)??)
-    }
-}
-
-fn credentials<'a>(api_key: &'a str, tenant_id: &'a str) -> Credentials<'a> {
-    Credentials {
-        api_key: Some(api_key),
-        tenant_id: Some(tenant_id),
     }
 }
 

@@ -8,9 +8,9 @@ use std::cell::{Cell, RefCell};
 
 use tenantry_core::store::{EventFilter, TenantStore};
 use tenantry_core::{
-    Body, CreateCall, CreateTenantRequest, Credentials, EventInfo, Fresh, InviteTtl, Outcome,
-    Policies, Retention, RetrySchedule, Timestamp, WebhookClient, WebhookRequest, WebhookSecret,
-    Webhooks, create_tenant, deliver_due, prune_delivered,
+    Body, CreateCall, CreateTenantRequest, Credentials, EventInfo, Fresh, InviteTtl, Operation,
+    Outcome, Policies, Retention, RetrySchedule, Timestamp, WebhookClient, WebhookRequest,
+    WebhookSecret, Webhooks, create_tenant, deliver_due, prune_delivered,
 };
 use uuid::Uuid;
 
@@ -45,10 +45,6 @@ fn create<S: TenantStore>(store: &S, master: &(Uuid, String), name: &str, now: T
     };
     let tenant_id = master.0.to_string();
     let call = CreateCall {
-        credentials: Credentials {
-            api_key: Some(&master.1),
-            tenant_id: Some(&tenant_id),
-        },
         body: Body::Typed(&request),
         idempotency_key: None,
         invite_ttl: InviteTtl::default(),
@@ -64,7 +60,16 @@ fn create<S: TenantStore>(store: &S, master: &(Uuid, String), name: &str, now: T
         state.to_be_bytes()[0]
     });
     let fresh = Fresh::from_random_bytes(bytes);
-    pollster::block_on(create_tenant(&policies, store, call, now, fresh))
+    let op = Operation {
+        policies: &policies,
+        credentials: Credentials {
+            api_key: Some(&master.1),
+            tenant_id: Some(&tenant_id),
+        },
+        now,
+        fresh: &fresh,
+    };
+    pollster::block_on(create_tenant(op, store, call))
         .unwrap_or_else(|e| panic!("{e}"))
         .tenant
         .id
