@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tenantry_conformance::fixture::Fixture;
+use tenantry_conformance::hooks::accept;
 use tenantry_conformance::receivers::Receiver;
 use tenantry_conformance::targets::native_http;
 use tenantry_conformance::targets::remote::Remote;
@@ -74,17 +75,6 @@ fn create(target: &dyn Target, fixture: &Fixture, body: &Value) -> String {
     let (status, created) = send(target, fixture, "POST", "/v1/tenants", Some(body));
     assert_eq!(status, 201, "{created}");
     created["id"].as_str().unwrap_or_default().to_owned()
-}
-
-fn accept(target: &dyn Target, token: &str) -> u16 {
-    target
-        .send(&Request {
-            method: "POST".into(),
-            path: "/v1/invites/accept".into(),
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body: json!({ "token": token }).to_string().into_bytes(),
-        })
-        .status
 }
 
 /// The `count`-th mail to `address` (1 for the first), waiting up to 15 s for it.

@@ -254,17 +254,7 @@ fn every_event_reaches_a_standard_webhooks_receiver_and_verifies() {
     for n in 0..5 {
         let body =
             json!({"name": format!("Hooked {n}"), "owner_email": "o@hook.test", "owner_name": "O"});
-        let response = target.send(&Request {
-            method: "POST".into(),
-            path: "/v1/tenants".into(),
-            headers: vec![
-                ("X-API-Key".into(), fixture.master_key.clone()),
-                ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
-                ("Content-Type".into(), "application/json".into()),
-            ],
-            body: body.to_string().into_bytes(),
-        });
-        assert_eq!(response.status, 201, "{}", response.raw_body);
+        assert_eq!(post_tenant(&target, &fixture, &body), 201, "{body}");
     }
     let deadline = Instant::now() + Duration::from_secs(20);
     let events = loop {
