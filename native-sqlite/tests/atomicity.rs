@@ -6,7 +6,7 @@
 )]
 
 use tenantry_core::{ApiError, CreateTenantRequest};
-use tenantry_native::Tenantry;
+use tenantry_native::{Tenantry, WriteOptions};
 
 fn request(slug: &str) -> CreateTenantRequest {
     CreateTenantRequest {
@@ -154,4 +154,40 @@ fn the_in_process_api_answers_with_the_same_errors() {
         panic!("expected invalid fields")
     };
     assert_eq!(fields.keys().collect::<Vec<_>>(), ["owner_email", "slug"]);
+}
+
+#[test]
+fn a_failed_create_is_not_stored_under_its_idempotency_key() {
+    let tenantry = Tenantry::open_in_memory().unwrap();
+    let master = tenantry.init().unwrap();
+    let tenant_id = master.tenant_id.to_string();
+    let options = WriteOptions {
+        idempotency_key: Some("retry-after-500"),
+        dry_run: false,
+    };
+    let create = || {
+        tenantry.create_tenant_with(
+            &master.api_key,
+            &tenant_id,
+            &request("after-500"),
+            options,
+        )
+    };
+    let conn = tenantry.store().connection();
+    conn.execute_batch(
+        "CREATE TRIGGER fail_invites BEFORE INSERT ON invites BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+    )
+    .unwrap();
+    assert!(matches!(create(), Err(ApiError::Internal(_))));
+    conn.execute_batch("DROP TRIGGER fail_invites").unwrap();
+    // The 500 was not stored: the retry runs and creates, with the invite's token.
+    let created = create().unwrap();
+    assert!(created.invite_token.is_some());
+    // Its 201 was: a second retry replays it, the same tenant, and creates nothing more.
+    let replayed = create().unwrap();
+    assert_eq!(
+        (replayed.tenant.id, replayed.invite_token),
+        (created.tenant.id, None)
+    );
+    assert_eq!(count(&tenantry, "tenants"), 2);
 }
