@@ -10,7 +10,7 @@
 
 use tenantry_core::{
     ATTEMPT_TIMEOUT_SECONDS, Outcome, Retention, RetrySchedule, Timestamp, WebhookClient,
-    WebhookRequest, WebhookSecret, Webhooks, deliver_due, prune_delivered,
+    WebhookRequest, WebhookSecret, Webhooks, check_endpoint, deliver_due, prune_delivered,
 };
 use worker::{
     AbortSignal, Env, Fetch, Headers, Method, Request, RequestInit, console_error, console_log,
@@ -45,6 +45,9 @@ pub(crate) fn webhooks(env: &Env) -> Result<Option<Webhooks>, String> {
     let Some(url) = setting(env, URL_VAR) else {
         return Ok(None);
     };
+    // The same check as `tenantry serve --webhook-url`: a URL no attempt could reach is a
+    // setting to fix, said once in the log, not a failure retried for every event.
+    check_endpoint(&url).map_err(|e| format!("{URL_VAR} `{url}`: {e}"))?;
     let secret = setting(env, SECRET_NAME).ok_or_else(|| {
         format!(
             "{URL_VAR} is set but not the {SECRET_NAME} secret (wrangler secret put {SECRET_NAME})"

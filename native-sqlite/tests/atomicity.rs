@@ -165,14 +165,8 @@ fn a_failed_create_is_not_stored_under_its_idempotency_key() {
         idempotency_key: Some("retry-after-500"),
         dry_run: false,
     };
-    let create = || {
-        tenantry.create_tenant_with(
-            &master.api_key,
-            &tenant_id,
-            &request("after-500"),
-            options,
-        )
-    };
+    let create =
+        || tenantry.create_tenant_with(&master.api_key, &tenant_id, &request("after-500"), options);
     let conn = tenantry.store().connection();
     conn.execute_batch(
         "CREATE TRIGGER fail_invites BEFORE INSERT ON invites BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
