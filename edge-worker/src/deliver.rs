@@ -9,8 +9,8 @@
 //! `EVENT_RETENTION_DAYS` (30 unless set).
 
 use tenantry_core::{
-    ATTEMPT_TIMEOUT_SECONDS, Outcome, Retention, RetrySchedule, Timestamp, WebhookClient,
-    WebhookRequest, WebhookSecret, Webhooks, check_endpoint, deliver_due, prune_delivered,
+    Outcome, Retention, RetrySchedule, Timestamp, WebhookClient, WebhookRequest, WebhookSecret,
+    Webhooks, check_endpoint, deliver_due, prune_delivered,
 };
 use worker::{
     AbortSignal, Env, Fetch, Headers, Method, Request, RequestInit, console_error, console_log,
@@ -69,7 +69,12 @@ pub(crate) fn webhooks(env: &Env) -> Result<Option<Webhooks>, String> {
 /// Delivers what is due (at most `claims` claims), logging what went wrong.
 pub(crate) async fn deliver(env: &Env, webhooks: &Webhooks, claims: usize) {
     let delivered = match env.d1(D1_BINDING) {
-        Ok(db) => deliver_due(&D1Store::new(db), &FetchClient, webhooks, claims).await,
+        Ok(db) => {
+            let client = FetchClient {
+                timeout_seconds: webhooks.attempt_timeout_seconds,
+            };
+            deliver_due(&D1Store::new(db), &client, webhooks, claims).await
+        }
         Err(e) => Err(format!("D1 binding `{D1_BINDING}`: {e}")),
     };
     if let Err(error) = delivered {
@@ -100,7 +105,9 @@ pub(crate) async fn prune(env: &Env) {
 }
 
 /// workerd's `fetch`, cut off after the attempt's timeout by an `AbortSignal`.
-struct FetchClient;
+struct FetchClient {
+    timeout_seconds: u64,
+}
 
 impl WebhookClient for FetchClient {
     fn now(&self) -> Result<Timestamp, String> {
@@ -108,14 +115,14 @@ impl WebhookClient for FetchClient {
     }
 
     async fn post(&self, url: &str, request: &WebhookRequest) -> Outcome {
-        match send(url, request).await {
+        match send(url, request, self.timeout_seconds).await {
             Ok(status) => Outcome::of_status(status),
             Err(error) => Outcome::Failed(error.to_string()),
         }
     }
 }
 
-async fn send(url: &str, request: &WebhookRequest) -> worker::Result<u16> {
+async fn send(url: &str, request: &WebhookRequest, timeout_seconds: u64) -> worker::Result<u16> {
     let headers = Headers::new();
     for (name, value) in &request.headers {
         headers.set(name, value)?;
@@ -124,7 +131,7 @@ async fn send(url: &str, request: &WebhookRequest) -> worker::Result<u16> {
     init.with_method(Method::Post)
         .with_headers(headers)
         .with_body(Some(request.body.as_str().into()));
-    let timeout_ms = u32::try_from(ATTEMPT_TIMEOUT_SECONDS * 1000).unwrap_or(u32::MAX);
+    let timeout_ms = u32::try_from(timeout_seconds.saturating_mul(1000)).unwrap_or(u32::MAX);
     let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(timeout_ms));
     let response = Fetch::Request(Request::new_with_init(url, &init)?)
         .send_with_signal(&signal)
