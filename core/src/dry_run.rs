@@ -142,17 +142,26 @@ impl<S: TenantStore + ?Sized> TenantStore for DryRun<'_, S> {
         Ok(())
     }
 
-    /// A claim is a write: skipped, and answered as won (a dry run neither looks a key up nor
-    /// reserves it; the header's form is still checked).
+    /// A claim is a write: skipped. The key is looked up instead, so that the dry run answers
+    /// as the real call would (the stored answer again, 422 for another request, 409 while the
+    /// first runs); a key no one holds is answered as won, and stays free.
     async fn claim_idempotency_key(
         &self,
         claim: &IdempotencyClaim,
     ) -> Result<IdempotencyEntry, StoreError> {
-        Ok(IdempotencyEntry {
+        let holder = self.0.idempotency_key_holder(claim).await?;
+        Ok(holder.unwrap_or_else(|| IdempotencyEntry {
             fingerprint: claim.fingerprint.clone(),
             claim_id: claim.claim_id,
             answer: None,
-        })
+        }))
+    }
+
+    async fn idempotency_key_holder(
+        &self,
+        claim: &IdempotencyClaim,
+    ) -> Result<Option<IdempotencyEntry>, StoreError> {
+        self.0.idempotency_key_holder(claim).await
     }
 
     async fn release_idempotency_key(&self, _: &IdempotencyRelease) -> Result<(), StoreError> {

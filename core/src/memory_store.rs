@@ -75,6 +75,14 @@ struct IdempotencyRow {
     expires_at: Timestamp,
 }
 
+impl IdempotencyRow {
+    /// Whether a claim at `now` takes the key anew: its 24 hours are over, or its lease ran out
+    /// with no answer (the SQL stores' `lapsed!`).
+    fn lapsed(&self, now: Timestamp) -> bool {
+        self.expires_at <= now || (self.entry.answer.is_none() && self.lease_until <= now)
+    }
+}
+
 impl State {
     fn slug_taken(&self, slug: &str) -> bool {
         let folded = slug::fold(slug);
@@ -555,10 +563,10 @@ impl TenantStore for MemoryStore {
     ) -> Result<IdempotencyEntry, StoreError> {
         let mut state = self.lock()?;
         let slot = (claim.tenant_id, claim.key.clone());
-        let lapsed = state.idempotency.get(&slot).is_none_or(|row| {
-            row.expires_at <= claim.now
-                || (row.entry.answer.is_none() && row.lease_until <= claim.now)
-        });
+        let lapsed = state
+            .idempotency
+            .get(&slot)
+            .is_none_or(|row| row.lapsed(claim.now));
         if lapsed {
             let row = IdempotencyRow {
                 entry: IdempotencyEntry {
@@ -572,6 +580,17 @@ impl TenantStore for MemoryStore {
             state.idempotency.insert(slot.clone(), row);
         }
         Ok(state.idempotency[&slot].entry.clone())
+    }
+
+    async fn idempotency_key_holder(
+        &self,
+        claim: &IdempotencyClaim,
+    ) -> Result<Option<IdempotencyEntry>, StoreError> {
+        let state = self.lock()?;
+        let row = state.idempotency.get(&(claim.tenant_id, claim.key.clone()));
+        Ok(row
+            .filter(|row| !row.lapsed(claim.now))
+            .map(|row| row.entry.clone()))
     }
 
     async fn release_idempotency_key(

@@ -594,6 +594,15 @@ pub trait TenantStore {
         claim: &IdempotencyClaim,
     ) -> Result<IdempotencyEntry, StoreError>;
 
+    /// The row that holds an idempotency key against `claim`, without claiming it: the row
+    /// [`claim_idempotency_key`](Self::claim_idempotency_key) would answer and leave as it is,
+    /// or `None` when that claim would win (no row, or a lapsed one). A dry run asks this,
+    /// so that it answers as the real call would (a replay, 422 or 409) and reserves nothing.
+    async fn idempotency_key_holder(
+        &self,
+        claim: &IdempotencyClaim,
+    ) -> Result<Option<IdempotencyEntry>, StoreError>;
+
     /// Deletes a claim that has no answer, if it still holds its key.
     async fn release_idempotency_key(&self, release: &IdempotencyRelease)
     -> Result<(), StoreError>;

@@ -77,6 +77,7 @@ impl TenantStore for CountingStore {
         fn renew_invite(&self, renewal: &InviteRenewal) -> ();
         fn retry_event(&self, retry: &EventRetry) -> ();
         fn claim_idempotency_key(&self, claim: &IdempotencyClaim) -> IdempotencyEntry;
+        fn idempotency_key_holder(&self, claim: &IdempotencyClaim) -> Option<IdempotencyEntry>;
         fn release_idempotency_key(&self, release: &IdempotencyRelease) -> ();
         fn claim_due_events(&self, now: Timestamp, until: Timestamp, limit: u32) -> Vec<DueEvent>;
         fn record_attempts(&self, attempts: &[Attempted], mailer: bool) -> ();

@@ -233,6 +233,14 @@ impl TenantStore for D1Store {
         sql::claimed_idempotency_key(&rows)
     }
 
+    async fn idempotency_key_holder(
+        &self,
+        claim: &IdempotencyClaim,
+    ) -> Result<Option<IdempotencyEntry>, StoreError> {
+        let rows: Vec<Row> = self.rows(&sql::find_idempotency_key_holder(claim)).await?;
+        sql::idempotency_key_holder(&rows)
+    }
+
     async fn release_idempotency_key(
         &self,
         release: &IdempotencyRelease,

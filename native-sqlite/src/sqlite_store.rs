@@ -400,6 +400,13 @@ impl TenantStore for SqliteStore {
         self.write(move |conn| sql::claimed_idempotency_key(&rows(conn, &claim)?))
     }
 
+    async fn idempotency_key_holder(
+        &self,
+        claim: &IdempotencyClaim,
+    ) -> Result<Option<IdempotencyEntry>, StoreError> {
+        sql::idempotency_key_holder(&self.rows(&sql::find_idempotency_key_holder(claim))?)
+    }
+
     async fn release_idempotency_key(
         &self,
         release: &IdempotencyRelease,

@@ -25,6 +25,7 @@ pub fn run_all(target: &dyn Target, fixture: &Fixture) {
     failures_are_not_stored(target, fixture);
     a_malformed_key_is_400(target, fixture);
     dry_runs(target, fixture);
+    a_dry_run_with_a_key_answers_as_a_retry(target, fixture);
 }
 
 /// A slug or idempotency key used once in this process: each check starts from a free one.
@@ -485,4 +486,61 @@ fn dry_runs(target: &dyn Target, fixture: &Fixture) {
         None,
     )));
     expect_dry(target, &unauthenticated, 401, "a dry run checks the key");
+}
+
+/// A dry run with an `Idempotency-Key` answers what the real call would at that moment: before
+/// the key is used, a first create's answer, and the key stays free for the real call; after,
+/// the stored answer again (the real tenant's id), or 422 for another body. Nothing is written.
+fn a_dry_run_with_a_key_answers_as_a_retry(target: &dyn Target, fixture: &Fixture) {
+    let key = unique("key");
+    let slug = unique("dry-key");
+    let create = create_once(fixture, &key, &tenant_body(&slug));
+    let writes = target.count_writes();
+    let first = target.send(&dry(create.clone()));
+    expect_dry(target, &first, 201, "a dry run with a new key");
+    assert_eq!(
+        target.count_writes(),
+        writes,
+        "{}: a dry run claimed its key",
+        target.name()
+    );
+    let real = target.send(&create);
+    expect(
+        target,
+        &real,
+        201,
+        "the real create after a dry run with its key",
+    );
+    assert_ne!(real.body["id"], first.body["id"], "{}", target.name());
+    one_tenant(target, &slug);
+
+    let writes = target.count_writes();
+    let replay = target.send(&dry(create));
+    expect_dry(target, &replay, 201, "a dry run with a used key");
+    assert_eq!(
+        replay.body,
+        real.body,
+        "{}: a dry run with a used key answers the stored answer",
+        target.name()
+    );
+    assert_eq!(replay.header("location"), real.header("location"));
+    let other = target.send(&dry(create_once(
+        fixture,
+        &key,
+        &tenant_body(&unique("other")),
+    )));
+    expect_dry(
+        target,
+        &other,
+        422,
+        "a dry run with a used key and another body",
+    );
+    assert_eq!(other.body["code"], "idempotency_key_reused");
+    assert_eq!(
+        target.count_writes(),
+        writes,
+        "{}: a dry run with a used key wrote",
+        target.name()
+    );
+    one_tenant(target, &slug);
 }

@@ -1,6 +1,7 @@
 //! The idempotency claim's rules on each store, through the port: a claim holds its key for its
 //! lease, a claim whose lease ran out with no answer is taken over, a release frees only its own
-//! claim, and a stored answer holds for 24 hours whatever the lease. (The worker's D1 runs the
+//! claim, and a stored answer holds for 24 hours whatever the lease; and the look-up that does
+//! not claim (a dry run's) foresees each of those outcomes. (The worker's D1 runs the
 //! same SQL as SQLite; the edge conformance run covers it end to end.)
 
 #![expect(
@@ -35,11 +36,21 @@ fn claim(key: &str, claim_id: u128, now: i64) -> IdempotencyClaim {
     }
 }
 
+/// Who holds the key after `claim`; first checks that the look-up without claiming (a dry
+/// run's) foresees the claim's outcome, so every step below checks both by one rule.
 fn holder<S: TenantStore>(store: &S, claim: &IdempotencyClaim) -> u128 {
-    pollster::block_on(store.claim_idempotency_key(claim))
+    let foreseen = pollster::block_on(store.idempotency_key_holder(claim))
         .unwrap_or_else(|e| panic!("{e}"))
-        .claim_id
-        .as_u128()
+        .map_or(claim.claim_id, |entry| entry.claim_id);
+    let held = pollster::block_on(store.claim_idempotency_key(claim))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .claim_id;
+    assert_eq!(
+        foreseen, held,
+        "the look-up without claiming, at {:?}",
+        claim.now
+    );
+    held.as_u128()
 }
 
 fn release<S: TenantStore>(store: &S, key: &str, claim_id: u128) {

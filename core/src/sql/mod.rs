@@ -17,8 +17,8 @@ use crate::store::{
 
 pub use rows::{
     Row, claimed_events, claimed_idempotency_key, found_api_key, found_create_reads, found_event,
-    found_invite, found_key_info, found_owner, found_tenant, listed_events, listed_keys,
-    listed_tenants,
+    found_invite, found_key_info, found_owner, found_tenant, idempotency_key_holder, listed_events,
+    listed_keys, listed_tenants,
 };
 
 /// A value bound to a statement parameter.
@@ -337,7 +337,8 @@ pub const REVOKE_API_KEY: &str =
 
 /// Whether the idempotency key's row may be claimed anew at `?7`: its 24 hours are over, or its
 /// lease ran out with no answer (the request that held it died). Inside the upsert's `SET`,
-/// where every column reads as it was before the update.
+/// where every column reads as it was before the update, and in the query that finds the holder
+/// without claiming (a dry run's), so both decide by the one rule.
 macro_rules! lapsed {
     () => {
         "(expires_at <= ?7 OR (status IS NULL AND lease_until <= ?7))"
@@ -367,6 +368,14 @@ pub const CLAIM_IDEMPOTENCY_KEY: &str = concat!(
     lapsed!(),
     " THEN NULL ELSE status END \
      RETURNING fingerprint, claim_id, status, body, location"
+);
+/// The row that holds an idempotency key against a claim at `?7`, without claiming: none when
+/// the claim would win (no row, or a lapsed one). Takes the claim's parameters, of which it reads
+/// tenant_id, key and now; columns as [`CLAIM_IDEMPOTENCY_KEY`] answers them.
+pub const FIND_IDEMPOTENCY_KEY_HOLDER: &str = concat!(
+    "SELECT fingerprint, claim_id, status, body, location FROM idempotency_keys \
+     WHERE tenant_id = ?1 AND key = ?2 AND NOT ",
+    lapsed!()
 );
 /// Gives up claim `?3` of key `?2` of tenant `?1` if it has no answer.
 const RELEASE_IDEMPOTENCY_KEY: &str = "DELETE FROM idempotency_keys \
@@ -597,16 +606,29 @@ fn store_answer(stored: &IdempotentAnswer) -> Vec<SqlStatement> {
 pub fn claim_idempotency_key(claim: &IdempotencyClaim) -> SqlStatement {
     SqlStatement {
         sql: CLAIM_IDEMPOTENCY_KEY,
-        params: vec![
-            claim.tenant_id.into(),
-            claim.key.as_str().into(),
-            claim.fingerprint.as_str().into(),
-            claim.claim_id.into(),
-            claim.lease_until.into(),
-            claim.expires_at.into(),
-            claim.now.into(),
-        ],
+        params: claim_params(claim),
     }
+}
+
+/// Finds who holds an idempotency key against a claim; see [`FIND_IDEMPOTENCY_KEY_HOLDER`].
+pub fn find_idempotency_key_holder(claim: &IdempotencyClaim) -> SqlStatement {
+    SqlStatement {
+        sql: FIND_IDEMPOTENCY_KEY_HOLDER,
+        params: claim_params(claim),
+    }
+}
+
+/// A claim's parameters, in the order both statements about it number them.
+fn claim_params(claim: &IdempotencyClaim) -> Vec<SqlValue> {
+    vec![
+        claim.tenant_id.into(),
+        claim.key.as_str().into(),
+        claim.fingerprint.as_str().into(),
+        claim.claim_id.into(),
+        claim.lease_until.into(),
+        claim.expires_at.into(),
+        claim.now.into(),
+    ]
 }
 
 /// Gives up a claim that has no answer.

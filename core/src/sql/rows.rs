@@ -332,6 +332,17 @@ pub fn claimed_idempotency_key(rows: &[Row]) -> Result<IdempotencyEntry, StoreEr
     let row = rows
         .first()
         .ok_or_else(|| StoreError::Backend("the idempotency claim returned no row".into()))?;
+    idempotency_entry(row)
+}
+
+/// The answer to [`find_idempotency_key_holder`](super::find_idempotency_key_holder): the
+/// holder's row, or `None` when a claim would win.
+pub fn idempotency_key_holder(rows: &[Row]) -> Result<Option<IdempotencyEntry>, StoreError> {
+    rows.first().map(idempotency_entry).transpose()
+}
+
+/// An idempotency key's row: fingerprint, claim_id, status, body, location.
+fn idempotency_entry(row: &Row) -> Result<IdempotencyEntry, StoreError> {
     let columns = Columns(row);
     let answer = match columns.get(2)? {
         SqlValue::Null => None,
