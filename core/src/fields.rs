@@ -91,14 +91,11 @@ macro_rules! request_fields {
                 }
             }
 
-            /// The fields of a JSON object; `wrong_type` hears of each that is not a string.
-            pub(crate) fn of_object(
-                object: &'a Map<String, Value>,
-                mut wrong_type: impl FnMut(&str),
-            ) -> Self {
+            /// The fields `field` finds, asked by name.
+            pub(crate) fn of_fields(mut field: impl FnMut(&'static str) -> Field<'a>) -> Self {
                 Self {
-                    $( $required: Field::of_object(object, stringify!($required), &mut wrong_type), )*
-                    $( $optional: Field::of_object(object, stringify!($optional), &mut wrong_type), )*
+                    $( $required: field(stringify!($required)), )*
+                    $( $optional: field(stringify!($optional)), )*
                 }
             }
         }
@@ -147,9 +144,12 @@ pub(crate) const READ_ONLY_FIELDS: &[&str] = &[
     "updated_at",
 ];
 
-/// Whether `name` is a field of the request body.
-pub(crate) fn is_known(name: &str) -> bool {
-    REQUEST_FIELDS.iter().any(|field| field.name == name)
+/// The field `name` names, if it is a field of the request body.
+pub(crate) fn known(name: &str) -> Option<&'static str> {
+    REQUEST_FIELDS
+        .iter()
+        .find(|field| field.name == name)
+        .map(|field| field.name)
 }
 
 #[cfg(test)]
@@ -173,6 +173,7 @@ mod tests {
         let mut listed: Vec<&str> = REQUEST_FIELDS.iter().map(|f| f.name).collect();
         listed.sort_unstable();
         assert_eq!(names, listed);
-        assert!(is_known("sso_region") && !is_known("plan"));
+        assert_eq!(known("sso_region"), Some("sso_region"));
+        assert_eq!(known("plan"), None);
     }
 }
