@@ -7,9 +7,9 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use cedar_policy::{
-    ActionConstraint, Authorizer, Context as CedarContext, Decision, Effect, Entities, Entity,
-    EntityId, EntityTypeName, EntityUid, Policy, PolicyId, PolicySet, Request,
-    RestrictedExpression, Schema, ValidationMode, Validator,
+    ActionConstraint, Authorizer, Decision, Effect, Entities, Entity, EntityId, EntityTypeName,
+    EntityUid, Policy, PolicyId, PolicySet, Request, RestrictedExpression, Schema, ValidationMode,
+    Validator,
 };
 use cedar_policy_core::ast;
 use miette::Diagnostic;
@@ -149,7 +149,7 @@ pub struct Permit {
 /// A caller as Cedar sees it: its key's uid and the entities of the key and its tenant.
 #[derive(Debug)]
 struct Caller {
-    key: EntityUid,
+    key: ast::EntityUIDEntry,
     entities: Entities,
 }
 
@@ -169,8 +169,8 @@ pub struct Policies {
     shown_ids: HashMap<PolicyId, String>,
     authorizer: Authorizer,
     /// The uid of each [`Action`], in the order of [`Action::ALL`].
-    actions: Vec<EntityUid>,
-    platform: EntityUid,
+    actions: Vec<ast::EntityUIDEntry>,
+    platform: ast::EntityUIDEntry,
     tenant_type: EntityTypeName,
     key_type: EntityTypeName,
     /// A caller's entities depend only on the caller, and callers are few (API keys), so they
@@ -234,6 +234,7 @@ impl Policies {
             .collect::<Result<_, _>>()?;
         Ok(Self {
             by_action: scoped_sets(&set, &actions)?,
+            actions: actions.into_iter().map(entry).collect(),
             shown_ids: set
                 .policies()
                 .map(|policy| (policy.id().clone(), policy.id().to_string()))
@@ -241,8 +242,7 @@ impl Policies {
             set,
             notices,
             authorizer: Authorizer::new(),
-            actions,
-            platform: parse_uid(r#"Tenantry::Platform::"platform""#)?,
+            platform: entry(parse_uid(r#"Tenantry::Platform::"platform""#)?),
             tenant_type: parse_type("Tenantry::Tenant")?,
             key_type: parse_type("Tenantry::ApiKey")?,
             principals: Mutex::new(HashMap::new()),
@@ -381,21 +381,27 @@ impl Policies {
         let (resource_uid, entities) = match resource {
             Resource::Platform => (self.platform.clone(), RequestEntities::Caller(caller)),
             // The caller's own tenant is among its entities already, with the same attributes.
-            Resource::Tenant(tenant) if tenant.id == principal.tenant_id => {
-                (self.tenant_uid(tenant.id), RequestEntities::Caller(caller))
-            }
+            Resource::Tenant(tenant) if tenant.id == principal.tenant_id => (
+                entry(self.tenant_uid(tenant.id)),
+                RequestEntities::Caller(caller),
+            ),
             Resource::Tenant(tenant) => {
                 let target = self.tenant_entity(tenant.id, tenant.is_master, tenant.slug)?;
                 let uid = target.uid();
                 let all = caller.entities.iter().cloned().chain([target]);
                 let entities =
                     Entities::from_entities(all, None).map_err(|e| internal("entities", &e))?;
-                (uid, RequestEntities::Owned(entities))
+                (entry(uid), RequestEntities::Owned(entities))
             }
         };
+        // What `Request::new` builds without a schema, from entries shared rather than copied.
         // Checked against the schema at load (`check_request_shape`); see there why once is enough.
-        let request = Request::new(key, action_uid, resource_uid, context, None)
-            .map_err(|e| internal("request", &e))?;
+        let request = Request::from(ast::Request::new_unchecked(
+            key,
+            action_uid,
+            resource_uid,
+            Some(context),
+        ));
         Ok((request, entities))
     }
 
@@ -485,7 +491,10 @@ impl Policies {
         .map_err(|e| internal("key entity", &e))?;
         let entities = Entities::from_entities([tenant_entity, key_entity], None)
             .map_err(|e| internal("entities", &e))?;
-        Ok(Caller { key, entities })
+        Ok(Caller {
+            key: entry(key),
+            entities,
+        })
     }
 }
 
@@ -647,6 +656,12 @@ impl AsRef<Entities> for RequestEntities {
     }
 }
 
+/// A uid as a request's entry, as `Request::new` makes it; made once, an entry is shared by the
+/// requests that clone it.
+fn entry(uid: EntityUid) -> ast::EntityUIDEntry {
+    ast::EntityUIDEntry::known(uid.into(), None)
+}
+
 /// Where `action` is in [`Action::ALL`], which orders the per-action tables.
 fn position(action: Action) -> Option<usize> {
     Action::ALL.iter().position(|a| *a == action)
@@ -686,7 +701,7 @@ fn scoped_sets(set: &PolicySet, actions: &[EntityUid]) -> Result<Vec<PolicySet>,
 /// Built as Cedar's value directly: `Context::from_pairs` builds an expression of each pair and
 /// then evaluates it to this same value, which took most of the time of building a request.
 /// `the_context_is_what_from_pairs_builds` checks the two agree for every shape.
-fn cedar_context(context: &Context<'_>) -> CedarContext {
+fn cedar_context(context: &Context<'_>) -> ast::Context {
     let string = |text: &str| ast::Value::from(text);
     let attrs = match context {
         Context::Empty => BTreeMap::new(),
@@ -695,12 +710,13 @@ fn cedar_context(context: &Context<'_>) -> CedarContext {
             ast::Value::set(scopes.iter().map(|s| string(s)), None),
         )]),
         Context::Tenant(ask) => {
+            // In the map's order, which makes sorting them one comparison each.
             let mut attrs = BTreeMap::from([
-                ("slug".into(), string(ask.slug)),
-                ("slug_derived".into(), ast::Value::from(ask.slug_derived)),
+                ("has_sso".into(), ast::Value::from(ask.sso_region.is_some())),
                 ("locale".into(), string(ask.locale)),
                 ("owner_email_domain".into(), string(ask.owner_email_domain)),
-                ("has_sso".into(), ast::Value::from(ask.sso_region.is_some())),
+                ("slug".into(), string(ask.slug)),
+                ("slug_derived".into(), ast::Value::from(ask.slug_derived)),
             ]);
             if let Some(region) = ask.sso_region {
                 attrs.insert("sso_region".into(), string(region));
@@ -708,7 +724,7 @@ fn cedar_context(context: &Context<'_>) -> CedarContext {
             attrs
         }
     };
-    CedarContext::from(ast::Context::Value(Arc::new(attrs)))
+    ast::Context::Value(Arc::new(attrs))
 }
 
 /// The resource and every shape of context an action's requests take, for the check at load.
@@ -766,6 +782,8 @@ fn cedar_message(error: &dyn std::error::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    use cedar_policy::Context as CedarContext;
+
     use super::*;
 
     /// Every action, asked by keys of the platform and of a customer tenant with every scope and
@@ -847,6 +865,60 @@ mod tests {
         Ok(())
     }
 
+    /// The request built from shared entries is the one `Request::new` builds from its parts,
+    /// for every action and shape of resource and context.
+    #[test]
+    fn the_request_is_what_request_new_builds() -> Result<(), Box<dyn std::error::Error>> {
+        let policies = Policies::embedded()?;
+        let own = Tenant {
+            id: Uuid::from_u128(7),
+            name: "Own".to_owned(),
+            slug: "own".to_owned(),
+            locale: "en".to_owned(),
+            owner_email: Some("o@own.test".to_owned()),
+            owner_user_id: None,
+            sso_start_url: None,
+            sso_region: None,
+            is_master: false,
+            primary_domain: None,
+            created_at: crate::model::Timestamp::EPOCH,
+            updated_at: crate::model::Timestamp::EPOCH,
+        };
+        let other = Tenant {
+            id: Uuid::from_u128(8),
+            ..own.clone()
+        };
+        let principal = Principal {
+            key_id: Uuid::from_u128(1),
+            tenant_id: own.id,
+            tenant_is_master: false,
+            tenant_slug: own.slug.clone(),
+            scopes: vec!["tenants:read".to_owned()],
+        };
+        let scopes = ["keys:read".to_owned()];
+        for &action in Action::ALL {
+            for tenant in [&own, &other] {
+                let (resource, contexts) = shapes(action, tenant, &scopes);
+                for context in contexts {
+                    let (request, _) =
+                        policies.cedar_request(&principal, action, resource, &context)?;
+                    let parts = (
+                        request.principal().cloned(),
+                        request.action().cloned(),
+                        request.resource().cloned(),
+                        request.context().cloned(),
+                    );
+                    let (Some(key), Some(action), Some(resource), Some(context)) = parts else {
+                        panic!("{request:?} has an unknown part");
+                    };
+                    let made = Request::new(key, action, resource, context, None)?;
+                    assert_eq!(format!("{request:?}"), format!("{made:?}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The context built as Cedar's value is the one Cedar's own `Context::from_pairs` builds
     /// from the same pairs, for every shape a request takes.
     #[test]
@@ -907,7 +979,7 @@ mod tests {
         ];
         for (context, pairs) in cases {
             assert_eq!(
-                cedar_context(&context),
+                CedarContext::from(cedar_context(&context)),
                 CedarContext::from_pairs(pairs)?,
                 "{context:?}"
             );

@@ -50,7 +50,7 @@ pub(crate) fn parse(text: &str) -> Result<Address, String> {
         );
     }
     Ok(Address {
-        address: format!("{}@{domain}", parsed.local_part()),
+        address: [parsed.local_part(), "@", &domain].concat(),
         domain,
     })
 }
