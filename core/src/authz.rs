@@ -146,9 +146,11 @@ pub struct Permit {
     pub errors: Vec<String>,
 }
 
-/// A caller as Cedar sees it: its key's uid and the entities of the key and its tenant.
+/// A caller as Cedar sees it: its key's uid and the entities of the key and its tenant, built
+/// for `principal`.
 #[derive(Debug)]
 struct Caller {
+    principal: Principal,
     key: ast::EntityUIDEntry,
     entities: Entities,
 }
@@ -174,8 +176,10 @@ pub struct Policies {
     tenant_type: EntityTypeName,
     key_type: EntityTypeName,
     /// A caller's entities depend only on the caller, and callers are few (API keys), so they
-    /// are built once each: building them costs more than the authorization itself.
-    principals: Mutex<HashMap<Principal, Arc<Caller>>>,
+    /// are built once each: building them costs more than the authorization itself. Found by
+    /// the key's id, quicker to hash than the whole principal; an entry serves only the
+    /// principal it was built for.
+    principals: Mutex<HashMap<Uuid, Arc<Caller>>>,
 }
 
 impl Policies {
@@ -444,12 +448,12 @@ impl Policies {
 
     /// The caller as Cedar sees it, built once per caller.
     fn caller(&self, principal: &Principal) -> Result<Arc<Caller>, ApiError> {
-        if let Some(caller) = self
-            .principals
-            .lock()
-            .ok()
-            .and_then(|cache| cache.get(principal).cloned())
-        {
+        if let Some(caller) = self.principals.lock().ok().and_then(|cache| {
+            cache
+                .get(&principal.key_id)
+                .filter(|caller| caller.principal == *principal)
+                .cloned()
+        }) {
             return Ok(caller);
         }
         let caller = Arc::new(self.build_caller(principal)?);
@@ -457,7 +461,7 @@ impl Policies {
             if cache.len() >= PRINCIPAL_CACHE_LIMIT {
                 cache.clear();
             }
-            cache.insert(principal.clone(), caller.clone());
+            cache.insert(principal.key_id, caller.clone());
         }
         Ok(caller)
     }
@@ -492,6 +496,7 @@ impl Policies {
         let entities = Entities::from_entities([tenant_entity, key_entity], None)
             .map_err(|e| internal("entities", &e))?;
         Ok(Caller {
+            principal: principal.clone(),
             key: entry(key),
             entities,
         })
@@ -862,6 +867,41 @@ mod tests {
             }
         }
         assert!(compared > 40, "{compared} requests compared");
+        Ok(())
+    }
+
+    /// The cache of callers finds them by key id, yet a key whose principal changed (its scopes
+    /// here) is decided as it now is, not as it was.
+    #[test]
+    fn a_cached_caller_serves_only_its_own_principal() -> Result<(), PolicyError> {
+        let policies = Policies::embedded()?;
+        let with_scope = |scopes: &[&str]| Principal {
+            key_id: Uuid::from_u128(1),
+            tenant_id: Uuid::from_u128(2),
+            tenant_is_master: true,
+            tenant_slug: "platform".to_owned(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        let ask = Ask {
+            slug: "acme",
+            slug_derived: false,
+            locale: "en",
+            owner_email_domain: "acme.test",
+            sso_region: None,
+        };
+        let create = |principal: &Principal| {
+            policies
+                .authorize(
+                    principal,
+                    Action::CreateTenant,
+                    Resource::Platform,
+                    &Context::Tenant(ask.clone()),
+                )
+                .is_ok()
+        };
+        assert!(create(&with_scope(&["tenants:create"])));
+        assert!(!create(&with_scope(&[])));
+        assert!(create(&with_scope(&["tenants:create"])));
         Ok(())
     }
 

@@ -144,13 +144,16 @@ pub(crate) const READ_ONLY_FIELDS: &[&str] = &[
     "updated_at",
 ];
 
-/// The field `name` names, if it is a field of the request body.
-pub(crate) fn known(name: &str) -> Option<&'static str> {
-    REQUEST_FIELDS
-        .iter()
-        .find(|field| field.name == name)
-        .map(|field| field.name)
-}
+/// The names of [`REQUEST_FIELDS`], in their order: what a JSON body is read for.
+pub(crate) const REQUEST_FIELD_NAMES: &[&str] = &{
+    let mut names = [""; REQUEST_FIELDS.len()];
+    let mut at = 0;
+    while at < names.len() {
+        names[at] = REQUEST_FIELDS[at].name;
+        at += 1;
+    }
+    names
+};
 
 #[cfg(test)]
 mod tests {
@@ -171,9 +174,8 @@ mod tests {
         let mut names: Vec<&str> = object.keys().map(String::as_str).collect();
         names.sort_unstable();
         let mut listed: Vec<&str> = REQUEST_FIELDS.iter().map(|f| f.name).collect();
+        assert_eq!(listed, REQUEST_FIELD_NAMES);
         listed.sort_unstable();
         assert_eq!(names, listed);
-        assert_eq!(known("sso_region"), Some("sso_region"));
-        assert_eq!(known("plan"), None);
     }
 }

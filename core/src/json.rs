@@ -96,7 +96,7 @@ fn duplicate<E: Error>(key: &str) -> E {
 }
 
 /// A JSON object's string fields, as [`fields_of_object`] read them.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct ObjectFields<'a> {
     /// The fields asked for that the object holds, each by its name, in the order they came.
     found: Vec<(&'static str, Found<'a>)>,
@@ -125,22 +125,21 @@ pub(crate) enum Found<'a> {
 }
 
 /// Reads a JSON text as [`from_slice`] does (the same errors, duplicate keys refused at any
-/// depth) but keeps only the fields of the top-level object that `field` names (it gives the
-/// name to file a key under, or `None` for a key to list among the others); `None` when the
-/// text is valid JSON but no object.
+/// depth) but keeps only the fields of the top-level object that `names` lists, and the other
+/// keys; `None` when the text is valid JSON but no object.
 pub(crate) fn fields_of_object<'a>(
     bytes: &'a [u8],
-    field: fn(&str) -> Option<&'static str>,
+    names: &'static [&'static str],
 ) -> Result<Option<ObjectFields<'a>>, serde_json::Error> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let fields = TopLevel { field }.deserialize(&mut deserializer)?;
+    let fields = TopLevel { names }.deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok(fields)
 }
 
 /// The body's top-level value: an object's fields, or `None` for any other value.
 struct TopLevel {
-    field: fn(&str) -> Option<&'static str>,
+    names: &'static [&'static str],
 }
 
 impl<'de> DeserializeSeed<'de> for TopLevel {
@@ -187,9 +186,12 @@ impl<'de> Visitor<'de> for TopLevel {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut fields = ObjectFields::default();
+        let mut fields = ObjectFields {
+            found: Vec::with_capacity(self.names.len()),
+            others: BTreeSet::new(),
+        };
         while let Some(Key(key)) = map.next_key()? {
-            match (self.field)(&key) {
+            match self.names.iter().find(|name| **name == key) {
                 Some(name) => {
                     if fields.get(name).is_some() {
                         return Err(duplicate(&key));

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 use crate::fields::CreateTenantRequest;
-use crate::fields::{self, Field, RawFields};
+use crate::fields::{Field, REQUEST_FIELD_NAMES, RawFields};
 use crate::json::{self, Found};
 use crate::{email, slug, sso, text};
 
@@ -81,7 +81,7 @@ pub struct ValidTenant {
 /// time of reading it. `a_body_reads_as_its_json_value_validates` checks that every body gets
 /// the answer [`validate_value`] gives for its value.
 pub fn parse_and_validate(body: &[u8]) -> Result<ValidTenant, ApiError> {
-    let object = json::fields_of_object(body, fields::known)
+    let object = json::fields_of_object(body, REQUEST_FIELD_NAMES)
         .map_err(|e| ApiError::InvalidJson(e.to_string()))?
         .ok_or_else(not_an_object)?;
     let mut problems = Problems::default();
@@ -102,7 +102,7 @@ pub fn parse_and_validate(body: &[u8]) -> Result<ValidTenant, ApiError> {
 #[cfg(any(feature = "wasm", test))]
 pub(crate) fn validate_value(value: &Value) -> Result<ValidTenant, ApiError> {
     let (object, mut problems) = body_object(value, |key| {
-        fields::known(key).is_none().then_some(UNKNOWN_FIELD)
+        (!REQUEST_FIELD_NAMES.contains(&key)).then_some(UNKNOWN_FIELD)
     })?;
     let raw = RawFields::of_fields(|name| {
         Field::of_object(object, name, |name| problems.add(name, WRONG_TYPE))
