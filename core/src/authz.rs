@@ -1,16 +1,17 @@
 //! Cedar authorization: the policy set and schema, loaded and validated once, and the one
 //! `authorize` through which every decision goes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use cedar_policy::{
-    ActionConstraint, Authorizer, Context as CedarContext, Decision, Effect, Entities, Entity,
-    EntityId, EntityTypeName, EntityUid, Policy, PolicyId, PolicySet, Request,
-    RestrictedExpression, Schema, ValidationMode, Validator,
+    ActionConstraint, Authorizer, Decision, Effect, Entities, Entity, EntityId, EntityTypeName,
+    EntityUid, Policy, PolicyId, PolicySet, Request, RestrictedExpression, Schema, ValidationMode,
+    Validator,
 };
+use cedar_policy_core::ast;
 use miette::Diagnostic;
 use uuid::Uuid;
 
@@ -145,10 +146,12 @@ pub struct Permit {
     pub errors: Vec<String>,
 }
 
-/// A caller as Cedar sees it: its key's uid and the entities of the key and its tenant.
+/// A caller as Cedar sees it: its key's uid and the entities of the key and its tenant, built
+/// for `principal`.
 #[derive(Debug)]
 struct Caller {
-    key: EntityUid,
+    principal: Principal,
+    key: ast::EntityUIDEntry,
     entities: Entities,
 }
 
@@ -163,15 +166,20 @@ pub struct Policies {
     /// [`scoped_sets`].
     by_action: Vec<PolicySet>,
     notices: HashMap<PolicyId, String>,
+    /// Each policy's id as its `Display` writes it (escaped), for the permit and the 403: written
+    /// once here, since formatting it per decision cost more than looking it up.
+    shown_ids: HashMap<PolicyId, String>,
     authorizer: Authorizer,
     /// The uid of each [`Action`], in the order of [`Action::ALL`].
-    actions: Vec<EntityUid>,
-    platform: EntityUid,
+    actions: Vec<ast::EntityUIDEntry>,
+    platform: ast::EntityUIDEntry,
     tenant_type: EntityTypeName,
     key_type: EntityTypeName,
     /// A caller's entities depend only on the caller, and callers are few (API keys), so they
-    /// are built once each: building them costs more than the authorization itself.
-    principals: Mutex<HashMap<Principal, Arc<Caller>>>,
+    /// are built once each: building them costs more than the authorization itself. Found by
+    /// the key's id, quicker to hash than the whole principal; an entry serves only the
+    /// principal it was built for.
+    principals: Mutex<HashMap<Uuid, Arc<Caller>>>,
 }
 
 impl Policies {
@@ -230,11 +238,15 @@ impl Policies {
             .collect::<Result<_, _>>()?;
         Ok(Self {
             by_action: scoped_sets(&set, &actions)?,
+            actions: actions.into_iter().map(entry).collect(),
+            shown_ids: set
+                .policies()
+                .map(|policy| (policy.id().clone(), policy.id().to_string()))
+                .collect(),
             set,
             notices,
             authorizer: Authorizer::new(),
-            actions,
-            platform: parse_uid(r#"Tenantry::Platform::"platform""#)?,
+            platform: entry(parse_uid(r#"Tenantry::Platform::"platform""#)?),
             tenant_type: parse_type("Tenantry::Tenant")?,
             key_type: parse_type("Tenantry::ApiKey")?,
             principals: Mutex::new(HashMap::new()),
@@ -328,18 +340,27 @@ impl Policies {
             .errors()
             .map(ToString::to_string)
             .collect();
-        let mut determining: Vec<&PolicyId> = response.diagnostics().reason().collect();
+        let mut determining: Vec<(&PolicyId, String)> = response
+            .diagnostics()
+            .reason()
+            .map(|id| (id, self.shown_id(id)))
+            .collect();
         if determining.len() > 1 {
-            determining.sort_unstable_by_key(|id| id.to_string());
+            determining.sort_unstable_by(|(_, a), (_, b)| a.cmp(b));
         }
-        let policies = determining.iter().map(|id| id.to_string()).collect();
-        match response.decision() {
+        let decision = response.decision();
+        let notices = match decision {
+            Decision::Allow => Vec::new(),
+            Decision::Deny => determining
+                .iter()
+                .filter_map(|(id, _)| self.notices.get(*id).cloned())
+                .collect(),
+        };
+        let policies = determining.into_iter().map(|(_, shown)| shown).collect();
+        match decision {
             Decision::Allow => Ok(Permit { policies, errors }),
             Decision::Deny => Err(ApiError::Forbidden {
-                notices: determining
-                    .iter()
-                    .filter_map(|id| self.notices.get(*id).cloned())
-                    .collect(),
+                notices,
                 policies,
                 errors,
             }),
@@ -356,8 +377,7 @@ impl Policies {
     ) -> Result<(Request, RequestEntities), ApiError> {
         let caller = self.caller(principal)?;
         let key = caller.key.clone();
-        let context = CedarContext::from_pairs(context_pairs(context))
-            .map_err(|e| internal("context", &e))?;
+        let context = cedar_context(context);
         let action_uid = position(action)
             .and_then(|at| self.actions.get(at))
             .cloned()
@@ -365,22 +385,36 @@ impl Policies {
         let (resource_uid, entities) = match resource {
             Resource::Platform => (self.platform.clone(), RequestEntities::Caller(caller)),
             // The caller's own tenant is among its entities already, with the same attributes.
-            Resource::Tenant(tenant) if tenant.id == principal.tenant_id => {
-                (self.tenant_uid(tenant.id), RequestEntities::Caller(caller))
-            }
+            Resource::Tenant(tenant) if tenant.id == principal.tenant_id => (
+                entry(self.tenant_uid(tenant.id)),
+                RequestEntities::Caller(caller),
+            ),
             Resource::Tenant(tenant) => {
                 let target = self.tenant_entity(tenant.id, tenant.is_master, tenant.slug)?;
                 let uid = target.uid();
                 let all = caller.entities.iter().cloned().chain([target]);
                 let entities =
                     Entities::from_entities(all, None).map_err(|e| internal("entities", &e))?;
-                (uid, RequestEntities::Owned(entities))
+                (entry(uid), RequestEntities::Owned(entities))
             }
         };
+        // What `Request::new` builds without a schema, from entries shared rather than copied.
         // Checked against the schema at load (`check_request_shape`); see there why once is enough.
-        let request = Request::new(key, action_uid, resource_uid, context, None)
-            .map_err(|e| internal("request", &e))?;
+        let request = Request::from(ast::Request::new_unchecked(
+            key,
+            action_uid,
+            resource_uid,
+            Some(context),
+        ));
         Ok((request, entities))
+    }
+
+    /// A policy's id as its `Display` writes it.
+    fn shown_id(&self, id: &PolicyId) -> String {
+        self.shown_ids
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
     }
 
     /// The policies `action` is asked of.
@@ -414,12 +448,12 @@ impl Policies {
 
     /// The caller as Cedar sees it, built once per caller.
     fn caller(&self, principal: &Principal) -> Result<Arc<Caller>, ApiError> {
-        if let Some(caller) = self
-            .principals
-            .lock()
-            .ok()
-            .and_then(|cache| cache.get(principal).cloned())
-        {
+        if let Some(caller) = self.principals.lock().ok().and_then(|cache| {
+            cache
+                .get(&principal.key_id)
+                .filter(|caller| caller.principal == *principal)
+                .cloned()
+        }) {
             return Ok(caller);
         }
         let caller = Arc::new(self.build_caller(principal)?);
@@ -427,7 +461,7 @@ impl Policies {
             if cache.len() >= PRINCIPAL_CACHE_LIMIT {
                 cache.clear();
             }
-            cache.insert(principal.clone(), caller.clone());
+            cache.insert(principal.key_id, caller.clone());
         }
         Ok(caller)
     }
@@ -461,7 +495,11 @@ impl Policies {
         .map_err(|e| internal("key entity", &e))?;
         let entities = Entities::from_entities([tenant_entity, key_entity], None)
             .map_err(|e| internal("entities", &e))?;
-        Ok(Caller { key, entities })
+        Ok(Caller {
+            principal: principal.clone(),
+            key: entry(key),
+            entities,
+        })
     }
 }
 
@@ -623,6 +661,12 @@ impl AsRef<Entities> for RequestEntities {
     }
 }
 
+/// A uid as a request's entry, as `Request::new` makes it; made once, an entry is shared by the
+/// requests that clone it.
+fn entry(uid: EntityUid) -> ast::EntityUIDEntry {
+    ast::EntityUIDEntry::known(uid.into(), None)
+}
+
 /// Where `action` is in [`Action::ALL`], which orders the per-action tables.
 fn position(action: Action) -> Option<usize> {
     Action::ALL.iter().position(|a| *a == action)
@@ -658,37 +702,34 @@ fn scoped_sets(set: &PolicySet, actions: &[EntityUid]) -> Result<Vec<PolicySet>,
 }
 
 /// The `context` record of a request, as the action's schema declares it.
-fn context_pairs(context: &Context<'_>) -> Vec<(String, RestrictedExpression)> {
-    let string = |text: &str| RestrictedExpression::new_string(text.to_owned());
-    match context {
-        Context::Empty => Vec::new(),
-        Context::Scopes(scopes) => vec![(
-            "scopes".to_owned(),
-            RestrictedExpression::new_set(scopes.iter().map(|s| string(s))),
-        )],
+///
+/// Built as Cedar's value directly: `Context::from_pairs` builds an expression of each pair and
+/// then evaluates it to this same value, which took most of the time of building a request.
+/// `the_context_is_what_from_pairs_builds` checks the two agree for every shape.
+fn cedar_context(context: &Context<'_>) -> ast::Context {
+    let string = |text: &str| ast::Value::from(text);
+    let attrs = match context {
+        Context::Empty => BTreeMap::new(),
+        Context::Scopes(scopes) => BTreeMap::from([(
+            "scopes".into(),
+            ast::Value::set(scopes.iter().map(|s| string(s)), None),
+        )]),
         Context::Tenant(ask) => {
-            let mut pairs = vec![
-                ("slug".to_owned(), string(ask.slug)),
-                (
-                    "slug_derived".to_owned(),
-                    RestrictedExpression::new_bool(ask.slug_derived),
-                ),
-                ("locale".to_owned(), string(ask.locale)),
-                (
-                    "owner_email_domain".to_owned(),
-                    string(ask.owner_email_domain),
-                ),
-                (
-                    "has_sso".to_owned(),
-                    RestrictedExpression::new_bool(ask.sso_region.is_some()),
-                ),
-            ];
+            // In the map's order, which makes sorting them one comparison each.
+            let mut attrs = BTreeMap::from([
+                ("has_sso".into(), ast::Value::from(ask.sso_region.is_some())),
+                ("locale".into(), string(ask.locale)),
+                ("owner_email_domain".into(), string(ask.owner_email_domain)),
+                ("slug".into(), string(ask.slug)),
+                ("slug_derived".into(), ast::Value::from(ask.slug_derived)),
+            ]);
             if let Some(region) = ask.sso_region {
-                pairs.push(("sso_region".to_owned(), string(region)));
+                attrs.insert("sso_region".into(), string(region));
             }
-            pairs
+            attrs
         }
-    }
+    };
+    ast::Context::Value(Arc::new(attrs))
 }
 
 /// The resource and every shape of context an action's requests take, for the check at load.
@@ -746,6 +787,8 @@ fn cedar_message(error: &dyn std::error::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    use cedar_policy::Context as CedarContext;
+
     use super::*;
 
     /// Every action, asked by keys of the platform and of a customer tenant with every scope and
@@ -824,6 +867,163 @@ mod tests {
             }
         }
         assert!(compared > 40, "{compared} requests compared");
+        Ok(())
+    }
+
+    /// The cache of callers finds them by key id, yet a key whose principal changed (its scopes
+    /// here) is decided as it now is, not as it was.
+    #[test]
+    fn a_cached_caller_serves_only_its_own_principal() -> Result<(), PolicyError> {
+        let policies = Policies::embedded()?;
+        let with_scope = |scopes: &[&str]| Principal {
+            key_id: Uuid::from_u128(1),
+            tenant_id: Uuid::from_u128(2),
+            tenant_is_master: true,
+            tenant_slug: "platform".to_owned(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        let ask = Ask {
+            slug: "acme",
+            slug_derived: false,
+            locale: "en",
+            owner_email_domain: "acme.test",
+            sso_region: None,
+        };
+        let create = |principal: &Principal| {
+            policies
+                .authorize(
+                    principal,
+                    Action::CreateTenant,
+                    Resource::Platform,
+                    &Context::Tenant(ask.clone()),
+                )
+                .is_ok()
+        };
+        assert!(create(&with_scope(&["tenants:create"])));
+        assert!(!create(&with_scope(&[])));
+        assert!(create(&with_scope(&["tenants:create"])));
+        Ok(())
+    }
+
+    /// The request built from shared entries is the one `Request::new` builds from its parts,
+    /// for every action and shape of resource and context.
+    #[test]
+    fn the_request_is_what_request_new_builds() -> Result<(), Box<dyn std::error::Error>> {
+        let policies = Policies::embedded()?;
+        let own = Tenant {
+            id: Uuid::from_u128(7),
+            name: "Own".to_owned(),
+            slug: "own".to_owned(),
+            locale: "en".to_owned(),
+            owner_email: Some("o@own.test".to_owned()),
+            owner_user_id: None,
+            sso_start_url: None,
+            sso_region: None,
+            is_master: false,
+            primary_domain: None,
+            created_at: crate::model::Timestamp::EPOCH,
+            updated_at: crate::model::Timestamp::EPOCH,
+        };
+        let other = Tenant {
+            id: Uuid::from_u128(8),
+            ..own.clone()
+        };
+        let principal = Principal {
+            key_id: Uuid::from_u128(1),
+            tenant_id: own.id,
+            tenant_is_master: false,
+            tenant_slug: own.slug.clone(),
+            scopes: vec!["tenants:read".to_owned()],
+        };
+        let scopes = ["keys:read".to_owned()];
+        for &action in Action::ALL {
+            for tenant in [&own, &other] {
+                let (resource, contexts) = shapes(action, tenant, &scopes);
+                for context in contexts {
+                    let (request, _) =
+                        policies.cedar_request(&principal, action, resource, &context)?;
+                    let parts = (
+                        request.principal().cloned(),
+                        request.action().cloned(),
+                        request.resource().cloned(),
+                        request.context().cloned(),
+                    );
+                    let (Some(key), Some(action), Some(resource), Some(context)) = parts else {
+                        panic!("{request:?} has an unknown part");
+                    };
+                    let made = Request::new(key, action, resource, context, None)?;
+                    assert_eq!(format!("{request:?}"), format!("{made:?}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The context built as Cedar's value is the one Cedar's own `Context::from_pairs` builds
+    /// from the same pairs, for every shape a request takes.
+    #[test]
+    fn the_context_is_what_from_pairs_builds() -> Result<(), Box<dyn std::error::Error>> {
+        let string = |text: &str| RestrictedExpression::new_string(text.to_owned());
+        let ask = Ask {
+            slug: "acme-corp",
+            slug_derived: true,
+            locale: "fr-CA",
+            owner_email_domain: "a-rather-long-domain-name-for-the-heap.example",
+            sso_region: None,
+        };
+        let tenant_pairs = |ask: &Ask<'_>| {
+            let mut pairs = vec![
+                ("slug".to_owned(), string(ask.slug)),
+                (
+                    "slug_derived".to_owned(),
+                    RestrictedExpression::new_bool(ask.slug_derived),
+                ),
+                ("locale".to_owned(), string(ask.locale)),
+                (
+                    "owner_email_domain".to_owned(),
+                    string(ask.owner_email_domain),
+                ),
+                (
+                    "has_sso".to_owned(),
+                    RestrictedExpression::new_bool(ask.sso_region.is_some()),
+                ),
+            ];
+            pairs.extend(ask.sso_region.map(|r| ("sso_region".to_owned(), string(r))));
+            pairs
+        };
+        let with_sso = Ask {
+            sso_region: Some("eu-west-3"),
+            slug_derived: false,
+            ..ask.clone()
+        };
+        let scopes = [
+            "tenants:create".to_owned(),
+            "keys:read".to_owned(),
+            "tenants:create".to_owned(),
+        ];
+        let cases = [
+            (Context::Empty, Vec::new()),
+            (
+                Context::Scopes(&[]),
+                vec![("scopes".to_owned(), RestrictedExpression::new_set([]))],
+            ),
+            (
+                Context::Scopes(&scopes),
+                vec![(
+                    "scopes".to_owned(),
+                    RestrictedExpression::new_set(scopes.iter().map(|s| string(s))),
+                )],
+            ),
+            (Context::Tenant(ask.clone()), tenant_pairs(&ask)),
+            (Context::Tenant(with_sso.clone()), tenant_pairs(&with_sso)),
+        ];
+        for (context, pairs) in cases {
+            assert_eq!(
+                CedarContext::from(cedar_context(&context)),
+                CedarContext::from_pairs(pairs)?,
+                "{context:?}"
+            );
+        }
         Ok(())
     }
 

@@ -50,17 +50,16 @@ pub(crate) fn parse(text: &str) -> Result<Address, String> {
         );
     }
     Ok(Address {
-        address: format!("{}@{domain}", parsed.local_part()),
+        address: [parsed.local_part(), "@", &domain].concat(),
         domain,
     })
 }
 
 /// Two or more labels of 1 to 63 lowercase letters, digits and `-`, not at a label's ends.
 fn is_ldh_domain(domain: &str) -> bool {
-    let labels: Vec<&str> = domain.split('.').collect();
     domain.len() <= MAX_DOMAIN_CHARS
-        && labels.len() >= 2
-        && labels.iter().all(|label| {
+        && domain.contains('.')
+        && domain.split('.').all(|label| {
             (1..=MAX_LABEL_CHARS).contains(&label.len())
                 && label
                     .bytes()

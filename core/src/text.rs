@@ -46,7 +46,9 @@ pub(crate) fn is_refused(c: char) -> bool {
 
 /// Whether `text` holds a [refused](is_refused) character.
 pub(crate) fn has_refused(text: &str) -> bool {
-    text.chars().any(is_refused)
+    // Printable ASCII, most of any text, is never refused: only the rest is looked up.
+    text.chars()
+        .any(|c| !(' '..='~').contains(&c) && is_refused(c))
 }
 
 #[cfg(test)]
@@ -77,6 +79,9 @@ mod tests {
         }
         for c in ['a', ' ', 'é', 'ж', '日', '\u{a0}', '\u{2013}', '😀'] {
             assert!(!is_refused(c), "{:?}", c);
+        }
+        for c in (0..=0x7f_u8).map(char::from) {
+            assert_eq!(has_refused(&format!("a{c}b")), is_refused(c), "{:?}", c);
         }
     }
 
