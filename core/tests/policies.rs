@@ -302,23 +302,33 @@ fn a_create_permitted_beside_a_failing_policy_logs_the_failure() {
     );
 }
 
-#[test]
-fn a_policy_that_fails_to_evaluate_is_reported_with_the_decision() {
-    let overflowing = OVERFLOWING;
-    let principal = Principal {
+/// A key of the platform tenant with these scopes.
+fn platform_key(scopes: &[&str]) -> Principal {
+    Principal {
         key_id: Uuid::from_u128(1),
         tenant_id: Uuid::from_u128(2),
         tenant_is_master: true,
         tenant_slug: "platform".into(),
-        scopes: vec!["tenants:create".into()],
-    };
-    let ask = Ask {
+        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+    }
+}
+
+/// A create of `acme`, its slug given.
+fn acme() -> Ask<'static> {
+    Ask {
         slug: "acme",
         slug_derived: false,
         locale: "en",
         owner_email_domain: "acme.test",
         sso_region: None,
-    };
+    }
+}
+
+#[test]
+fn a_policy_that_fails_to_evaluate_is_reported_with_the_decision() {
+    let overflowing = OVERFLOWING;
+    let principal = platform_key(&["tenants:create"]);
+    let ask = acme();
     let alone = Policies::load(DEFAULT_SCHEMA, &[("o.cedar", overflowing)]).unwrap();
     let denied = create(&alone, &principal, &ask).unwrap_err();
     let ApiError::Forbidden { errors, .. } = &denied else {
@@ -425,6 +435,17 @@ fn the_prevalidated_set_decides_like_the_validated_one() {
             create(&prevalidated, &principal, &ask)
         );
     }
+}
+
+/// The cache of callers finds them by key id, yet a key whose principal changed (its scopes
+/// here) is decided as it now is, not as it was.
+#[test]
+fn a_cached_caller_serves_only_its_own_principal() {
+    let policies = Policies::embedded().unwrap();
+    let decides = |scopes: &[&str]| create(&policies, &platform_key(scopes), &acme()).is_ok();
+    assert!(decides(&["tenants:create"]));
+    assert!(!decides(&[]));
+    assert!(decides(&["tenants:create"]));
 }
 
 /// A create's decision.
