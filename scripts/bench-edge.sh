@@ -28,18 +28,6 @@ restore() {
 }
 trap restore EXIT
 
-# The CPU time (user + system, in clock ticks) of every process in process group $1.
-group_cpu_ticks() {
-  local stat fields total=0
-  for stat in /proc/[0-9]*/stat; do
-    fields="$(cat "$stat" 2>/dev/null)" || continue
-    # After the command name, in parentheses: state, ppid, pgrp, … utime (12th), stime (13th).
-    read -r -a fields <<<"${fields##*) }"
-    [ "${fields[2]}" = "$1" ] && total=$((total + fields[11] + fields[12]))
-  done
-  echo "$total"
-}
-
 (cd "$TENANTRY_ROOT" && cargo bench -q -p tenantry-native --bench http_load --no-run)
 for round in $(seq 1 "$rounds"); do
   for i in "${!builds[@]}"; do
@@ -51,11 +39,11 @@ for round in $(seq 1 "$rounds"); do
     X_LOCAL_OBSERVABILITY=false WRANGLER_LOG=warn edge_start_worker "$port" "$inspector_port" 2>/dev/null
     trap restore EXIT # edge_start_worker set its own
     echo "== round $round, build ${builds[$i]} (wasm $(gzip -9c "$TENANTRY_EDGE_DIR/build/index_bg.wasm" | wc -c) B gzip -9)"
-    before="$(group_cpu_ticks "$EDGE_WORKER_PID")"
+    before="$(edge_group_cpu_ticks "$EDGE_WORKER_PID")"
     (cd "$TENANTRY_ROOT" && TENANTRY_LOAD_URL="http://127.0.0.1:$port" TENANTRY_LOAD_KEY="$key" \
       TENANTRY_LOAD_TENANT="$tenant" TENANTRY_LOAD_CLIENTS="${CLIENTS:-8}" \
       TENANTRY_LOAD_REQUESTS="${REQUESTS:-250}" cargo bench -q -p tenantry-native --bench http_load)
-    ticks=$(($(group_cpu_ticks "$EDGE_WORKER_PID") - before))
+    ticks=$(($(edge_group_cpu_ticks "$EDGE_WORKER_PID") - before))
     echo "wrangler + workerd CPU: $((ticks * 1000 / $(getconf CLK_TCK))) ms for $((${CLIENTS:-8} * ${REQUESTS:-250})) creates"
     edge_stop_worker
   done

@@ -11,6 +11,7 @@
 #   edge_bootstrap_local_d1            creates the master tenant, prints its key JSON on stdout
 #   edge_choose_ports DEFAULT          sets port/inspector_port ($PORT, $INSPECTOR_PORT), checks free
 #   edge_port_free PORT                whether nothing listens on 127.0.0.1:PORT
+#   edge_group_cpu_ticks PGID          the CPU time a process group spent (clock ticks)
 #   edge_start_worker PORT INSPECTOR [ARGS...]
 #                                      starts wrangler dev (with ARGS) in the background (its own
 #                                      process group), waits for /healthz, and stops it when the
@@ -147,6 +148,19 @@ edge_start_worker() {
   done
   echo "the worker did not answer /healthz within 60 s:" >&2; cat "$EDGE_WORKER_LOG" >&2
   return 1
+}
+
+# The CPU time (user + system, in clock ticks of `getconf CLK_TCK`) of every process in process
+# group $1: with $EDGE_WORKER_PID, what wrangler and workerd (the worker and local D1) spent.
+edge_group_cpu_ticks() {
+  local stat fields total=0
+  for stat in /proc/[0-9]*/stat; do
+    fields="$(cat "$stat" 2>/dev/null)" || continue
+    # After the command name, in parentheses: state, ppid, pgrp, … utime (12th), stime (13th).
+    read -r -a fields <<<"${fields##*) }"
+    [ "${fields[2]}" = "$1" ] && total=$((total + fields[11] + fields[12]))
+  done
+  echo "$total"
 }
 
 # Stops the worker edge_start_worker started (its whole process group) and removes its log and
