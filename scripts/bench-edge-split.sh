@@ -6,8 +6,10 @@
 #   read     GET /v1/tenants/{id}: two D1 queries (the key, the tenant)
 #   create   POST /v1/tenants: one D1 query (the key and the slug's candidates) and one batch
 # Each is run ROUNDS times (default 2) in turn, on the worker as built in edge-worker/build, with
-# local observability off and warn logs as scripts/bench-edge.sh runs it. The load comes from
-# Python's standard library, whose own CPU is not counted. PORT/INSPECTOR_PORT as for
+# local observability off and warn logs as scripts/bench-edge.sh runs it; then, as the floor, the
+# same `GET /healthz` load on a worker of a few lines of JavaScript that answers the same body
+# (what the local runtime costs a request, whatever the worker). The load comes from Python's
+# standard library, whose own CPU is not counted. PORT/INSPECTOR_PORT as for
 # scripts/test-edge.sh.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/edge-env.sh"
@@ -63,14 +65,39 @@ print(f"{kind}: statuses {statuses}, {rate:.0f} requests/s", end="")
 EOF
 }
 
-echo "| round | request | statuses and rate | wrangler + workerd CPU per request |"
-echo "| --- | --- | --- | --- |"
-total=$((clients * requests))
+# One row: the load of kind $2 on the running worker, and the CPU it cost per request.
+measure() {
+  local before ticks measured
+  before="$(edge_group_cpu_ticks "$EDGE_WORKER_PID")"
+  measured="$(load "$2")"
+  ticks=$(($(edge_group_cpu_ticks "$EDGE_WORKER_PID") - before))
+  echo "| $1 | $measured | $((ticks * 1000000 / $(getconf CLK_TCK) / (clients * requests))) µs |"
+}
+
+echo "| worker, round | request: statuses and rate | wrangler + workerd CPU per request |"
+echo "| --- | --- | --- |"
 for round in $(seq 1 "${ROUNDS:-2}"); do
   for kind in healthz read create; do
-    before="$(edge_group_cpu_ticks "$EDGE_WORKER_PID")"
-    measured="$(load "$kind")"
-    ticks=$(($(edge_group_cpu_ticks "$EDGE_WORKER_PID") - before))
-    echo "| $round | $kind | $measured | $((ticks * 1000000 / $(getconf CLK_TCK) / total)) µs |"
+    measure "tenantry, $round" "$kind"
   done
+done
+edge_stop_worker
+
+# The floor: the same /healthz load on a worker that only answers its body.
+minimal="$(mktemp -d "${TMPDIR:-/tmp}/tenantry-minimal-worker.XXXXXX")"
+trap 'edge_stop_worker; rm -rf "$minimal"' EXIT
+cat >"$minimal/index.js" <<'JS'
+export default {
+  async fetch() {
+    return new Response('{"status":"ok"}', { headers: { "Content-Type": "application/json" } });
+  },
+};
+JS
+printf 'name = "minimal"\nmain = "index.js"\ncompatibility_date = "2025-09-01"\n' \
+  >"$minimal/wrangler.toml"
+TENANTRY_EDGE_DIR="$minimal" X_LOCAL_OBSERVABILITY=false WRANGLER_LOG=warn \
+  edge_start_worker "$port" "$inspector_port" 2>/dev/null
+trap 'edge_stop_worker; rm -rf "$minimal"' EXIT # edge_start_worker set its own
+for round in $(seq 1 "${ROUNDS:-2}"); do
+  measure "minimal JavaScript, $round" healthz
 done
