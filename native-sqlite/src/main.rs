@@ -158,6 +158,9 @@ struct MailArgs {
     /// `https://app.example.com/invite?token={token}`.
     #[arg(long, value_name = "URL", requires = "smtp_url")]
     invite_link: Option<String>,
+    /// How long a mailing holds its invites, in seconds; for the crash tests only.
+    #[arg(long, hide = true, default_value_t = tenantry_core::LEASE_SECONDS)]
+    mail_lease: i64,
 }
 
 fn parse_ttl(text: &str) -> Result<InviteTtl, String> {
@@ -216,7 +219,11 @@ fn run(cli: Cli) -> Result<(), NativeError> {
             event_retention,
         } => {
             let mailer = match (mail.smtp_url, mail.invite_from, mail.invite_link) {
-                (Some(url), Some(from), Some(link)) => Some(Mailer::new(&url, &from, &link)?),
+                (Some(url), Some(from), Some(link)) => {
+                    let mut mailer = Mailer::new(&url, &from, &link)?;
+                    mailer.lease_seconds = mail.mail_lease.max(1);
+                    Some(mailer)
+                }
                 _ => None,
             };
             let webhooks = webhook_url

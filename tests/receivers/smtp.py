@@ -5,12 +5,17 @@ Usage: smtp.py LOG_FILE [PORT]. Prints `listening on PORT` once bound to 127.0.0
 a free port). Each message received is parsed with Python's `email` package and appended to
 LOG_FILE as one JSON line {"mail_from", "rcpt_tos", "from", "to", "subject", "content_type",
 "text", "html"}: the headers decoded, the bodies of the text/plain and text/html parts.
+
+With TENANTRY_SMTP_HOLD_SECONDS set, it writes each message down as soon as its data has
+arrived but answers the sender only that many seconds later: a relay slow to accept, so that a
+test can kill the sender while it waits, not knowing whether its mail was taken.
 """
 
 import asyncio
 import email
 import email.policy
 import json
+import os
 import socket
 import sys
 import threading
@@ -18,6 +23,7 @@ import threading
 from aiosmtpd.controller import Controller
 
 LOCK = threading.Lock()
+HOLD_SECONDS = float(os.environ.get("TENANTRY_SMTP_HOLD_SECONDS", "0"))
 
 
 class Handler:
@@ -39,6 +45,7 @@ class Handler:
         }
         with LOCK, open(self.log_path, "a", encoding="utf-8") as log:
             log.write(json.dumps(record) + "\n")
+        await asyncio.sleep(HOLD_SECONDS)
         return "250 Message accepted for delivery"
 
 

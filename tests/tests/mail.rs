@@ -1,8 +1,9 @@
 //! Invite mail from `tenantry serve --smtp-url` to a real SMTP server the project did not write
 //! (PyPI's `aiosmtpd`, run by `tests/receivers/smtp.py`): the mail that arrives is read (subject,
 //! text and HTML parts), its link's token accepted; French for a French locale; expired after
-//! `--invite-ttl`; a resend mails a new token and the old one is then unknown; and an invite
-//! committed while no mailer ran is mailed once one does.
+//! `--invite-ttl`; a resend mails a new token and the old one is then unknown; an invite
+//! committed while no mailer ran is mailed once one does; and one whose mail a kill cut off is
+//! mailed again after the restart.
 
 #![expect(
     clippy::panic,
@@ -258,4 +259,61 @@ fn an_invite_committed_before_the_mailer_ran_is_mailed_once_it_does() {
     assert_eq!(delivered["data"]["token"], json!(token));
     assert_eq!(accept(&target, &token), 200);
     assert_eq!(smtp.received().len(), 2, "each invite mailed once");
+}
+
+/// A server killed while the relay holds its mail (the message sent, no answer yet) cannot know
+/// whether the mail was taken, so the invite keeps its token and its claim runs out: the server
+/// started again mails it once more, with the same token, which is then accepted. At least once,
+/// never lost.
+#[test]
+fn an_invite_whose_mail_a_kill_cut_off_is_mailed_again_after_the_restart() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = dir.path().join("t.db");
+    let slow = Receiver::start(
+        "smtp.py",
+        None,
+        &[("TENANTRY_SMTP_HOLD_SECONDS", "60".to_owned())],
+    );
+    let lease = ["--mail-lease", "2"];
+    let target = start(&db, &mail_flags(slow.port, &lease), &[]);
+    let fixture = Fixture::set_up(&target);
+    create(
+        &target,
+        &fixture,
+        &json!({"name": "Cut", "owner_email": "o@cut.test", "owner_name": "O"}),
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let held = loop {
+        if let Some(mail) = slow.received().into_iter().next() {
+            break mail;
+        }
+        assert!(Instant::now() < deadline, "the relay got no mail");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    drop(target); // SIGKILL, while the relay has not answered
+    assert_eq!(
+        stored_tokens(&db),
+        2,
+        "no token goes before its mail is known sent"
+    );
+
+    let smtp = Receiver::start("smtp.py", None, &[]);
+    let target = start(&db, &mail_flags(smtp.port, &lease), &[]);
+    let address = held["rcpt_tos"][0].as_str().unwrap_or_default();
+    let again = mail_to(&smtp, address, 1);
+    assert_eq!(
+        token_of(&again),
+        token_of(&held),
+        "the same invite, mailed again"
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while stored_tokens(&db) > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        stored_tokens(&db),
+        0,
+        "both invites mailed after the restart"
+    );
+    assert_eq!(accept(&target, &token_of(&held)), 200);
 }
