@@ -181,11 +181,7 @@ impl TenantStore for D1Store {
         attempts: &[Attempted],
         mailer: bool,
     ) -> Result<(), StoreError> {
-        let statements: Vec<SqlStatement> = attempts
-            .iter()
-            .map(|attempted| sql::record_attempt(attempted, mailer))
-            .collect();
-        self.batch(&statements).await
+        self.batch(&sql::record_attempts(attempts, mailer)).await
     }
 
     async fn prune_events(&self, cutoff: Timestamp) -> Result<u64, StoreError> {

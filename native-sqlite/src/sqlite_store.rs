@@ -358,11 +358,7 @@ impl TenantStore for SqliteStore {
         attempts: &[Attempted],
         mailer: bool,
     ) -> Result<(), StoreError> {
-        let statements: Vec<SqlStatement> = attempts
-            .iter()
-            .map(|attempted| sql::record_attempt(attempted, mailer))
-            .collect();
-        self.write_statements(statements)
+        self.write_statements(sql::record_attempts(attempts, mailer))
     }
 
     async fn prune_events(&self, cutoff: Timestamp) -> Result<u64, StoreError> {

@@ -867,10 +867,14 @@ pub fn claim_due_events(now: Timestamp, until: Timestamp, limit: u32) -> SqlStat
     }
 }
 
-/// The statement that stores a delivery attempt's outcome; `mailer` says whether invite mails
-/// are sent too (then a delivered invite keeps its token until it is mailed).
-pub fn record_attempt(attempted: &Attempted, mailer: bool) -> SqlStatement {
-    outcome(RECORD_ATTEMPT, attempted, mailer)
+/// The statements that store the outcomes of delivery attempts, one each, written together;
+/// `mailer` says whether invite mails are sent too (then a delivered invite keeps its token
+/// until it is mailed).
+pub fn record_attempts(attempts: &[Attempted], mailer: bool) -> Vec<SqlStatement> {
+    attempts
+        .iter()
+        .map(|attempted| outcome(RECORD_ATTEMPT, attempted, mailer))
+        .collect()
 }
 
 /// The statements of a retry through the API: the event due again, and the audit record.
