@@ -6,18 +6,7 @@ use serde_json::{Value, json};
 
 use crate::fixture::Fixture;
 use crate::lifecycle::call;
-use crate::{Response, Target};
-
-fn expect(target: &dyn Target, response: &Response, status: u16, what: &str) -> Value {
-    assert_eq!(
-        response.status,
-        status,
-        "{}: {what}: {}",
-        target.name(),
-        response.raw_body
-    );
-    response.body.clone()
-}
+use crate::{Target, expect};
 
 /// Every event `key` sees of `tenant_id` (all of them when `None`), paging by `limit`.
 fn events_of(

@@ -1,5 +1,6 @@
 //! The callers every case can use, set up on a target by its own administrative means.
 
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::{Request, Target};
@@ -22,6 +23,17 @@ pub struct Fixture {
 }
 
 impl Fixture {
+    /// A request with the platform tenant's first key (`body` sent as JSON).
+    pub fn platform_call(&self, method: &str, path: &str, body: Option<&Value>) -> Request {
+        crate::lifecycle::call(
+            &self.master_key,
+            &self.master_tenant.to_string(),
+            method,
+            path,
+            body,
+        )
+    }
+
     /// Sets up the fixture: bootstrap, keys, and a customer tenant created through the API.
     pub fn set_up(target: &dyn Target) -> Self {
         let (master_tenant, master_key) = target.bootstrap();

@@ -105,30 +105,14 @@ pub fn free_port() -> u16 {
 /// A `POST /v1/tenants` of `body` with the fixture's platform key; answers the status.
 pub fn post_tenant(target: &dyn Target, fixture: &Fixture, body: &Value) -> u16 {
     target
-        .send(&Request {
-            method: "POST".into(),
-            path: "/v1/tenants".into(),
-            headers: vec![
-                ("X-API-Key".into(), fixture.master_key.clone()),
-                ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
-                ("Content-Type".into(), "application/json".into()),
-            ],
-            body: body.to_string().into_bytes(),
-        })
+        .send(&fixture.platform_call("POST", "/v1/tenants", Some(body)))
         .status
 }
 
 /// `POST /v1/tenants/{tenant}/invite` with the fixture's platform key: a new invite.
 pub fn post_invite(target: &dyn Target, fixture: &Fixture, tenant: &str) -> (u16, Value) {
-    let response = target.send(&Request {
-        method: "POST".into(),
-        path: format!("/v1/tenants/{tenant}/invite"),
-        headers: vec![
-            ("X-API-Key".into(), fixture.master_key.clone()),
-            ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
-        ],
-        body: Vec::new(),
-    });
+    let path = format!("/v1/tenants/{tenant}/invite");
+    let response = target.send(&fixture.platform_call("POST", &path, None));
     (response.status, response.body)
 }
 

@@ -81,6 +81,33 @@ pub struct RowCounts {
     pub invites: i64,
 }
 
+impl RowCounts {
+    /// What one create leaves: the tenant, its owner and the owner's invite.
+    pub const ONE_CREATE: Self = Self {
+        tenants: 1,
+        users: 1,
+        invites: 1,
+    };
+}
+
+/// Checks a response's status, naming the target and the step, with the body it got; answers
+/// the body.
+pub(crate) fn expect(
+    target: &dyn Target,
+    response: &Response,
+    status: u16,
+    what: &str,
+) -> serde_json::Value {
+    assert_eq!(
+        response.status,
+        status,
+        "{}: {what}: {}",
+        target.name(),
+        response.raw_body
+    );
+    response.body.clone()
+}
+
 /// The SQL that counts the rows of the tenant with a slug; parameter `?1` is the slug.
 pub const COUNT_ROWS_SQL: &str = "SELECT \
     (SELECT count(*) FROM tenants WHERE slug = ?1), \

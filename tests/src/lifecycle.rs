@@ -9,7 +9,7 @@ use std::sync::Barrier;
 use serde_json::{Value, json};
 
 use crate::fixture::Fixture;
-use crate::{Request, Response, Target};
+use crate::{Request, Response, Target, expect};
 
 /// A request by `key` of `tenant`.
 pub(crate) fn call(
@@ -32,16 +32,6 @@ pub(crate) fn call(
         headers,
         body: body.map(|b| b.to_string().into_bytes()).unwrap_or_default(),
     }
-}
-
-fn expect(target: &dyn Target, response: &Response, status: u16, what: &str) {
-    assert_eq!(
-        response.status,
-        status,
-        "{}: {what}: {}",
-        target.name(),
-        response.raw_body
-    );
 }
 
 /// Creates a tenant with the platform key and answers its id.

@@ -5,6 +5,8 @@
 use std::collections::BTreeSet;
 use std::sync::Barrier;
 
+use serde_json::{Value, json};
+
 use crate::fixture::Fixture;
 use crate::{Request, Response, RowCounts, Target};
 
@@ -15,10 +17,9 @@ pub const DERIVED_RACERS: usize = 32;
 
 /// Races [`RACERS`] creates of `slug` on a target and checks the outcome and the rows left.
 pub fn race_for_one_slug(target: &dyn Target, fixture: &Fixture, slug: &str) {
-    let body = format!(
-        r#"{{"name":"Race {slug}","slug":"{slug}","owner_email":"r@race.test","owner_name":"R"}}"#
-    );
-    let statuses: Vec<u16> = send_at_once(target, &create(fixture, body), RACERS)
+    let body = json!({"name": format!("Race {slug}"), "slug": slug, "owner_email": "r@race.test",
+        "owner_name": "R"});
+    let statuses: Vec<u16> = send_at_once(target, &create(fixture, &body), RACERS)
         .into_iter()
         .map(|response| {
             if response.status == 409 {
@@ -37,11 +38,7 @@ pub fn race_for_one_slug(target: &dyn Target, fixture: &Fixture, slug: &str) {
     );
     assert_eq!(
         target.count_rows(slug),
-        RowCounts {
-            tenants: 1,
-            users: 1,
-            invites: 1
-        },
+        RowCounts::ONE_CREATE,
         "{}: rows after the race",
         target.name()
     );
@@ -50,16 +47,16 @@ pub fn race_for_one_slug(target: &dyn Target, fixture: &Fixture, slug: &str) {
 /// Races [`DERIVED_RACERS`] creates of one `name` and no slug: a derived slug always finds a
 /// free variant, so every one is created, each with its own slug.
 pub fn race_for_one_derived_slug(target: &dyn Target, fixture: &Fixture, name: &str) {
-    let body = format!(r#"{{"name":"{name}","owner_email":"r@race.test","owner_name":"R"}}"#);
-    let responses = send_at_once(target, &create(fixture, body), DERIVED_RACERS);
+    let body = json!({"name": name, "owner_email": "r@race.test", "owner_name": "R"});
+    let responses = send_at_once(target, &create(fixture, &body), DERIVED_RACERS);
     assert_created_with_distinct_slugs(target, &responses);
 }
 
 /// Creates `count` tenants of one `name` and no slug, one after another: all are created, each
 /// with its own slug, however many share the name.
 pub fn many_of_one_name(target: &dyn Target, fixture: &Fixture, name: &str, count: usize) {
-    let body = format!(r#"{{"name":"{name}","owner_email":"m@many.test","owner_name":"M"}}"#);
-    let request = create(fixture, body);
+    let body = json!({"name": name, "owner_email": "m@many.test", "owner_name": "M"});
+    let request = create(fixture, &body);
     let responses: Vec<Response> = (0..count).map(|_| target.send(&request)).collect();
     assert_created_with_distinct_slugs(target, &responses);
 }
@@ -81,17 +78,8 @@ fn assert_created_with_distinct_slugs(target: &dyn Target, responses: &[Response
     assert_eq!(slugs.len(), responses.len(), "{}: {slugs:?}", target.name());
 }
 
-fn create(fixture: &Fixture, body: String) -> Request {
-    Request {
-        method: "POST".into(),
-        path: "/v1/tenants".into(),
-        headers: vec![
-            ("X-API-Key".into(), fixture.master_key.clone()),
-            ("X-Tenant-ID".into(), fixture.master_tenant.to_string()),
-            ("Content-Type".into(), "application/json".into()),
-        ],
-        body: body.into_bytes(),
-    }
+fn create(fixture: &Fixture, body: &Value) -> Request {
+    fixture.platform_call("POST", "/v1/tenants", Some(body))
 }
 
 /// Sends `request` from `racers` threads released together.

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::fixture::Fixture;
 use crate::lifecycle::call;
-use crate::{Request, Response, RowCounts, Target};
+use crate::{Request, Response, RowCounts, Target, expect};
 
 /// How many requests with one idempotency key race.
 pub const RACERS: usize = 16;
@@ -45,35 +45,14 @@ fn with_header(mut request: Request, name: &str, value: &str) -> Request {
 
 /// A create by the platform key, with an idempotency key.
 fn create_once(fixture: &Fixture, key: &str, body: &Value) -> Request {
-    let master = fixture.master_tenant.to_string();
-    let request = call(
-        &fixture.master_key,
-        &master,
-        "POST",
-        "/v1/tenants",
-        Some(body),
-    );
+    let request = fixture.platform_call("POST", "/v1/tenants", Some(body));
     with_header(request, "Idempotency-Key", key)
-}
-
-fn expect(target: &dyn Target, response: &Response, status: u16, what: &str) {
-    assert_eq!(
-        response.status,
-        status,
-        "{}: {what}: {}",
-        target.name(),
-        response.raw_body
-    );
 }
 
 fn one_tenant(target: &dyn Target, slug: &str) {
     assert_eq!(
         target.count_rows(slug),
-        RowCounts {
-            tenants: 1,
-            users: 1,
-            invites: 1
-        },
+        RowCounts::ONE_CREATE,
         "{}: the rows of `{slug}`",
         target.name()
     );
