@@ -204,12 +204,7 @@ mod tests {
     /// The platform tenant and its key in `store`: (tenant id, key).
     fn bootstrap(store: &MemoryStore, now: Timestamp) -> (Uuid, String) {
         let boot = admin::bootstrap(now, [7; admin::BOOTSTRAP_RANDOM_BYTES]);
-        store
-            .add_master(&boot.master)
-            .unwrap_or_else(|e| panic!("{e}"));
-        store
-            .add_api_key(boot.key_row, false)
-            .unwrap_or_else(|e| panic!("{e}"));
+        store.add_bootstrap(&boot).unwrap_or_else(|e| panic!("{e}"));
         (boot.master.id, boot.key.plaintext)
     }
 

@@ -205,6 +205,13 @@ impl MemoryStore {
         Ok(())
     }
 
+    /// Stores what [`admin::bootstrap`](crate::admin::bootstrap) made: the platform tenant and
+    /// its first key.
+    pub fn add_bootstrap(&self, boot: &crate::admin::Bootstrap) -> Result<(), StoreError> {
+        self.add_master(&boot.master)?;
+        self.add_api_key(boot.key_row.clone(), false)
+    }
+
     /// Marks an API key revoked.
     pub fn revoke_api_key(&self, key_id: Uuid, at: Timestamp) -> Result<(), StoreError> {
         if let Some(key) = self.lock()?.keys.get_mut(&key_id) {

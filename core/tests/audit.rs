@@ -11,8 +11,7 @@ fn changes_and_denials_are_audited_with_their_policies() {
     let now = Timestamp::from_unix_seconds(1_776_254_400).unwrap();
     let boot = admin::bootstrap(now, [1; BOOTSTRAP_RANDOM_BYTES]);
     let store = MemoryStore::new();
-    store.add_master(&boot.master).unwrap();
-    store.add_api_key(boot.key_row.clone(), false).unwrap();
+    store.add_bootstrap(&boot).unwrap();
     let reader = IssuedKey::from_random_bytes([2; KEY_RANDOM_BYTES]);
     let row = NewApiKey::of(
         &reader,

@@ -271,8 +271,7 @@ fn a_create_permitted_beside_a_failing_policy_logs_the_failure() {
     let now = Timestamp::from_unix_seconds(1_776_254_400).unwrap();
     // The bootstrap key, with every scope, is what the shipped policies permit to create.
     let boot = admin::bootstrap(now, [1; BOOTSTRAP_RANDOM_BYTES]);
-    store.add_master(&boot.master).unwrap();
-    store.add_api_key(boot.key_row.clone(), false).unwrap();
+    store.add_bootstrap(&boot).unwrap();
     let tenant = boot.master.id.to_string();
     let headers = [
         ("X-API-Key", boot.key.plaintext.as_str()),

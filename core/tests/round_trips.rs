@@ -117,11 +117,7 @@ impl Setup {
             race_after_read,
             ..CountingStore::default()
         };
-        store.inner.add_master(&boot.master).unwrap();
-        store
-            .inner
-            .add_api_key(boot.key_row.clone(), false)
-            .unwrap();
+        store.inner.add_bootstrap(&boot).unwrap();
         let reader = IssuedKey::from_random_bytes([201; KEY_RANDOM_BYTES]);
         let scopes = vec!["tenants:read".into()];
         let row = NewApiKey::of(&reader, boot.master.id, "reader", scopes, now);

@@ -11,12 +11,7 @@ fn delivery_and_pruning_on_the_memory_store() {
     let now = tenantry_core::Timestamp::from_unix_seconds(1_799_000_000)
         .unwrap_or_else(|| unreachable!());
     let boot = admin::bootstrap(now, [7; admin::BOOTSTRAP_RANDOM_BYTES]);
-    store
-        .add_master(&boot.master)
-        .unwrap_or_else(|e| panic!("{e}"));
-    store
-        .add_api_key(boot.key_row, false)
-        .unwrap_or_else(|e| panic!("{e}"));
+    store.add_bootstrap(&boot).unwrap_or_else(|e| panic!("{e}"));
     deliver_then_prune(&store, &(boot.master.id, boot.key.plaintext));
 }
 

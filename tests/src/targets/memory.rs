@@ -76,10 +76,7 @@ impl Target for MemoryTarget {
         let random = system::random().unwrap_or_else(|e| panic!("{e}"));
         let boot = admin::bootstrap(now, random);
         self.store
-            .add_master(&boot.master)
-            .unwrap_or_else(|e| panic!("{e}"));
-        self.store
-            .add_api_key(boot.key_row, false)
+            .add_bootstrap(&boot)
             .unwrap_or_else(|e| panic!("{e}"));
         (boot.master.id, boot.key.plaintext)
     }
