@@ -270,20 +270,7 @@ impl Policies {
             tenant_slug: "shape".to_owned(),
             scopes: vec![String::new()],
         };
-        let tenant = Tenant {
-            id: Uuid::from_u128(1),
-            name: "Shape".to_owned(),
-            slug: "shape".to_owned(),
-            locale: "en".to_owned(),
-            owner_email: None,
-            owner_user_id: None,
-            sso_start_url: None,
-            sso_region: None,
-            is_master: false,
-            primary_domain: None,
-            created_at: crate::model::Timestamp::EPOCH,
-            updated_at: crate::model::Timestamp::EPOCH,
-        };
+        let tenant = shape_tenant();
         let scopes = [String::new()];
         for &action in Action::ALL {
             let (resource, contexts) = shapes(action, &tenant, &scopes);
@@ -733,6 +720,24 @@ fn cedar_context(context: &Context<'_>) -> ast::Context {
 }
 
 /// The resource and every shape of context an action's requests take, for the check at load.
+/// A customer tenant of every field's type, as the requests' shapes are built of.
+fn shape_tenant() -> Tenant {
+    Tenant {
+        id: Uuid::from_u128(1),
+        name: "Shape".to_owned(),
+        slug: "shape".to_owned(),
+        locale: "en".to_owned(),
+        owner_email: None,
+        owner_user_id: None,
+        sso_start_url: None,
+        sso_region: None,
+        is_master: false,
+        primary_domain: None,
+        created_at: crate::model::Timestamp::EPOCH,
+        updated_at: crate::model::Timestamp::EPOCH,
+    }
+}
+
 fn shapes<'a>(
     action: Action,
     tenant: &'a Tenant,
@@ -797,15 +802,8 @@ mod tests {
             id: Uuid::from_u128(7),
             name: "Own".to_owned(),
             slug: "own".to_owned(),
-            locale: "en".to_owned(),
             owner_email: Some("o@own.test".to_owned()),
-            owner_user_id: None,
-            sso_start_url: None,
-            sso_region: None,
-            is_master: false,
-            primary_domain: None,
-            created_at: crate::model::Timestamp::EPOCH,
-            updated_at: crate::model::Timestamp::EPOCH,
+            ..shape_tenant()
         };
         let other = Tenant {
             id: Uuid::from_u128(8),
