@@ -65,26 +65,21 @@ fn init_prints_a_working_key_once_and_refuses_a_second_time_changing_nothing() {
     assert!(tenantry.create_tenant(key, tenant, &request).is_ok());
 }
 
+/// `tenantry keys create` on `t.db` for `tenant` with these scopes; its JSON.
+fn create_key(dir: &Path, tenant: &str, scopes: &[&str]) -> serde_json::Value {
+    let mut args = vec!["keys", "create", "--db", "t.db", "--tenant", tenant];
+    for scope in scopes {
+        args.extend(["--scope", scope]);
+    }
+    json(&tenantry(dir, &args))
+}
+
 #[test]
 fn keys_are_issued_with_their_scopes_and_revoked() {
     let dir = tempfile::tempdir().unwrap();
     let master = json(&tenantry(dir.path(), &["init", "--db", "t.db"]));
     let tenant = master["tenant_id"].as_str().unwrap();
-    let issued = json(&tenantry(
-        dir.path(),
-        &[
-            "keys",
-            "create",
-            "--db",
-            "t.db",
-            "--tenant",
-            tenant,
-            "--scope",
-            "keys:read",
-            "--scope",
-            "tenants:read",
-        ],
-    ));
+    let issued = create_key(dir.path(), tenant, &["keys:read", "tenants:read"]);
     let key_id = issued["key_id"].as_str().unwrap();
     let conn = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
     let scopes: String = conn
@@ -429,19 +424,7 @@ fn keys_create_and_revoke_write_their_events_as_the_api_does() {
         master["api_key"].as_str().unwrap(),
         master["tenant_id"].as_str().unwrap(),
     );
-    let issued = json(&tenantry(
-        dir.path(),
-        &[
-            "keys",
-            "create",
-            "--db",
-            "t.db",
-            "--tenant",
-            tenant,
-            "--scope",
-            "keys:read",
-        ],
-    ));
+    let issued = create_key(dir.path(), tenant, &["keys:read"]);
     let key_id = issued["key_id"].as_str().unwrap();
     let revoke = ["keys", "revoke", "--db", "t.db", "--key-id", key_id];
     json(&tenantry(dir.path(), &revoke));
