@@ -1,7 +1,7 @@
 //! The browser preview's API (feature `wasm`): what `POST /v1/tenants` would answer for a draft
 //! and a described caller, computed in the browser by the same validation and the same Cedar
 //! policies the servers run. Nothing here decides anything itself: it calls
-//! [`validate::validate_value`], [`slug`] and [`Policies::authorize`] and reshapes their answers
+//! [`validate::parse_and_validate`], the slug rules and [`Policies::authorize`] and reshapes their answers
 //! for JavaScript.
 //!
 //! The operator console's other previews (`previewUpdate`, `scopeNames`, `keyIdOf`) are in
@@ -150,7 +150,7 @@ pub struct DecisionPreview {
 
 /// Validates a draft (any JSON value: the form's fields as an object) by the server's rules.
 pub fn draft_preview(draft: &Value) -> DraftPreview {
-    match validate::validate_value(draft) {
+    match as_body(draft) {
         Ok(tenant) => {
             let values = NormalisedValues::from(&tenant);
             DraftPreview {
@@ -182,6 +182,12 @@ pub fn draft_preview(draft: &Value) -> DraftPreview {
     }
 }
 
+/// A draft validated as the server validates a body: written out as JSON and read by the one
+/// reader of create bodies, [`validate::parse_and_validate`].
+fn as_body(draft: &Value) -> Result<ValidTenant, ApiError> {
+    validate::parse_and_validate(draft.to_string().as_bytes())
+}
+
 /// The slug of a draft whose other fields fail: the given slug folded, or the slug derived from
 /// the name, by the same functions validation uses, once that field passes its own rule.
 fn partial_slug(draft: &Value, fields: &BTreeMap<String, String>) -> (Option<String>, bool) {
@@ -203,7 +209,7 @@ pub fn decision_preview(
     draft: &Value,
     caller: &Caller,
 ) -> Result<DecisionPreview, ApiError> {
-    let tenant = match validate::validate_value(draft) {
+    let tenant = match as_body(draft) {
         Ok(tenant) => tenant,
         Err(error) => return Ok(DecisionPreview::not_evaluated(&error)),
     };

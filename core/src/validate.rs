@@ -78,8 +78,8 @@ pub struct ValidTenant {
 /// with a duplicate key is malformed: which of the two values was meant is not for us to guess.
 ///
 /// The body is read for its fields only, not built into a JSON value: that was most of the
-/// time of reading it. `a_body_reads_as_its_json_value_validates` checks that every body gets
-/// the answer [`validate_value`] gives for its value.
+/// time of reading it. The test `a_body_reads_as_its_json_value_validates` checks that every
+/// body gets the answer that validating its JSON value field by field gives.
 pub fn parse_and_validate(body: &[u8]) -> Result<ValidTenant, ApiError> {
     let object = json::fields_of_object(body, REQUEST_FIELD_NAMES)
         .map_err(|e| ApiError::InvalidJson(e.to_string()))?
@@ -97,10 +97,10 @@ pub fn parse_and_validate(body: &[u8]) -> Result<ValidTenant, ApiError> {
     check(raw, problems)
 }
 
-/// Validates a body that is already JSON, by the rules of [`parse_and_validate`]: the browser
-/// preview hands the form's draft here, so it answers as the server does.
-#[cfg(any(feature = "wasm", test))]
-pub(crate) fn validate_value(value: &Value) -> Result<ValidTenant, ApiError> {
+/// Validates a body that is already a JSON value, field by field from the value: the reference
+/// that `a_body_reads_as_its_json_value_validates` holds [`parse_and_validate`]'s reading to.
+#[cfg(test)]
+fn validate_value(value: &Value) -> Result<ValidTenant, ApiError> {
     let (object, mut problems) = body_object(value, |key| {
         (!REQUEST_FIELD_NAMES.contains(&key)).then_some(UNKNOWN_FIELD)
     })?;
